@@ -1,0 +1,1 @@
+//! oneloop: the One Loop (work in progress; see DESIGN.md).
