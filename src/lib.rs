@@ -1,1 +1,50 @@
-//! oneloop: the One Loop (work in progress; see DESIGN.md).
+//! # oneloop: the One Loop
+//!
+//! A single-threaded async event loop, the One Loop of Python's asyncio rebuilt in Rust,
+//! small enough to read in an afternoon and shaped like tokio, so code ports by changing the
+//! crate name. DESIGN.md walks through it; this page is the map, in the order the loop uses
+//! each part.
+//!
+//! ```
+//! use oneloop::time::{sleep, Duration};
+//!
+//! #[oneloop::main]
+//! async fn main() {
+//!     let spinner = oneloop::spawn(async {
+//!         loop {
+//!             if sleep(Duration::from_millis(10)).await.is_err() {
+//!                 return "cancelled, cleaned up";
+//!             }
+//!         }
+//!     });
+//!     sleep(Duration::from_millis(30)).await.unwrap();
+//!     spinner.cancel();
+//!     assert_eq!(spinner.await.unwrap(), "cancelled, cleaned up");
+//! }
+//! # main();
+//! ```
+//!
+//! | module | what lives there |
+//! |---|---|
+//! | [`runtime`] | the loop: [`run`], [`Runtime`], one turn in six phases, stats and task lists |
+//! | [`task`] | [`spawn`], [`JoinHandle`], the cancellation rule, `yield_now`, `shield`, the waker |
+//! | [`time`] | the timer wheel, `sleep`, `timeout`, `interval` |
+//! | `reactor` (private) | readiness from the OS (mio, or `polling` with the feature of that name) |
+//!
+//! The one `unsafe` corners are listed in DESIGN.md: building the `Waker`, and pin projections.
+
+#![deny(unsafe_code)]
+#![warn(missing_docs)]
+
+// Lets `#[oneloop::main]` / `#[oneloop::test]` (which expand to `::oneloop::run`) work in
+// this crate's own tests.
+extern crate self as oneloop;
+
+mod reactor;
+pub mod runtime;
+pub mod task;
+pub mod time;
+
+pub use oneloop_macros::{main, test};
+pub use runtime::{run, Builder, Runtime};
+pub use task::{is_cancelled, spawn, Cancelled, JoinError, JoinHandle};

@@ -1,0 +1,106 @@
+//! The default reactor backend: `mio::Poll`, which is epoll in edge-triggered mode on Linux
+//! (kqueue on the BSDs and macOS). A source is registered once for both directions and
+//! stays armed: nothing to do per wait, which is why this is the default.
+
+use std::io;
+use std::os::fd::RawFd;
+use std::sync::Arc;
+use std::time::Duration;
+
+use mio::unix::SourceFd;
+use mio::{Events, Interest, Poll, Token};
+
+use super::ready;
+
+/// How many events one wait can return. More wait for the next turn; 1024 keeps the buffer
+/// at 24 KiB and is far more than one turn's worth of tasks in practice.
+const EVENTS_PER_WAIT: usize = 1024;
+
+pub(crate) struct Selector {
+    poll: Poll,
+    events: Events,
+}
+
+/// Interrupts the loop's wait from any thread (a `mio::Waker`, an eventfd on Linux).
+#[derive(Clone)]
+pub(crate) struct Unparker(Arc<mio::Waker>);
+
+impl Unparker {
+    pub(crate) fn unpark(&self) {
+        // Failure means the eventfd counter is saturated, i.e. a wake is already pending.
+        let _ = self.0.wake();
+    }
+}
+
+impl Selector {
+    /// Does each event disarm its source until it is armed again?
+    pub(crate) const ONESHOT: bool = false;
+
+    pub(crate) fn new(unpark_token: usize) -> io::Result<(Selector, Unparker)> {
+        let poll = Poll::new()?;
+        let waker = mio::Waker::new(poll.registry(), Token(unpark_token))?;
+        let selector = Selector {
+            poll,
+            events: Events::with_capacity(EVENTS_PER_WAIT),
+        };
+        Ok((selector, Unparker(Arc::new(waker))))
+    }
+
+    pub(crate) fn select(
+        &mut self,
+        timeout: Option<Duration>,
+        mut on_event: impl FnMut(usize, u8),
+    ) -> io::Result<usize> {
+        match self.poll.poll(&mut self.events, timeout) {
+            Ok(()) => {}
+            // A signal arrived during the wait: not an error, just an early return.
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(0),
+            Err(e) => return Err(e),
+        }
+        let mut count = 0;
+        for event in &self.events {
+            let mut bits = 0;
+            if event.is_readable() {
+                bits |= ready::READABLE;
+            }
+            if event.is_writable() {
+                bits |= ready::WRITABLE;
+            }
+            if event.is_read_closed() {
+                bits |= ready::READ_CLOSED;
+            }
+            if event.is_write_closed() {
+                bits |= ready::WRITE_CLOSED;
+            }
+            if event.is_error() {
+                bits |= ready::ERROR;
+            }
+            on_event(event.token().0, bits);
+            count += 1;
+        }
+        Ok(count)
+    }
+
+    pub(crate) fn register(&mut self, fd: RawFd, token: usize) -> io::Result<()> {
+        self.poll.registry().register(
+            &mut SourceFd(&fd),
+            Token(token),
+            Interest::READABLE | Interest::WRITABLE,
+        )
+    }
+
+    pub(crate) fn deregister(&mut self, fd: RawFd) -> io::Result<()> {
+        self.poll.registry().deregister(&mut SourceFd(&fd))
+    }
+
+    /// Edge-triggered sources stay armed: nothing to do.
+    pub(crate) fn rearm(
+        &mut self,
+        _fd: RawFd,
+        _token: usize,
+        _read: bool,
+        _write: bool,
+    ) -> io::Result<()> {
+        Ok(())
+    }
+}

@@ -1,0 +1,244 @@
+//! The reactor: readiness from the operating system, turned into wakes.
+//!
+//! Every I/O source (a socket, the Ctrl-C pipe) is registered once, when it is created, and
+//! gets one slot in [`Reactor::sources`]. The slot's key and a generation form its *token*,
+//! the number the operating system hands back with each event:
+//!
+//! ```text
+//!  token = generation << 32 | slot        (UNPARK_TOKEN = usize::MAX is the cross-thread wake)
+//! ```
+//!
+//! A slot keeps the source's *readiness* (readable, writable, closed, error) and the two
+//! wakers of the tasks waiting to read and to write. When the loop polls the reactor, each
+//! event ORs its bits into the slot's readiness and takes the matching wakers; the loop wakes
+//! them once the reactor's borrows are released.
+//!
+//! **The drain contract.** Readiness is only ever *cleared* by an operation that actually
+//! returned `WouldBlock` ([`registration::Registration::poll_io`]), never by the event itself:
+//! with edge-triggered notification (mio, epoll's `EPOLLET`) the kernel reports a change
+//! once, so a task must keep reading until the kernel says "would block" before it may wait
+//! again. A new source starts out "ready both ways", so the first operation is simply tried.
+//!
+//! **Stale tokens.** When a source is dropped it is deregistered and its slot freed; the next
+//! source may get the same slot, but not the same generation, so an event still in flight for
+//! the old source is recognised and dropped.
+//!
+//! Two backends implement the system side with the same behaviour: `mio` (default, epoll
+//! edge-triggered on Linux) and, with cargo feature `polling`, the `polling` crate in oneshot
+//! mode, where each event disarms the source and [`Reactor::rearm`] arms it again for the
+//! directions someone is waiting on.
+
+use std::cell::RefCell;
+use std::io;
+use std::os::fd::RawFd;
+use std::task::Waker;
+use std::time::Duration;
+
+use slab::Slab;
+
+#[cfg(not(feature = "polling"))]
+#[path = "mio.rs"]
+mod backend;
+#[cfg(feature = "polling")]
+#[path = "polling.rs"]
+mod backend;
+pub(crate) mod registration;
+
+use backend::Selector;
+pub(crate) use backend::Unparker;
+
+/// The token of the cross-thread wake (never a valid source token: slots are 32-bit).
+const UNPARK_TOKEN: usize = usize::MAX;
+
+/// Readiness bits of one source.
+pub(crate) mod ready {
+    pub(crate) const READABLE: u8 = 1;
+    pub(crate) const WRITABLE: u8 = 2;
+    pub(crate) const READ_CLOSED: u8 = 4;
+    pub(crate) const WRITE_CLOSED: u8 = 8;
+    pub(crate) const ERROR: u8 = 16;
+    /// Bits that let a read make progress (data, end of stream or an error to report).
+    pub(crate) const FOR_READ: u8 = READABLE | READ_CLOSED | ERROR;
+    /// Bits that let a write make progress (room, a closed peer or an error to report).
+    pub(crate) const FOR_WRITE: u8 = WRITABLE | WRITE_CLOSED | ERROR;
+}
+
+/// Which way a task waits on a source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Direction {
+    Read,
+    Write,
+}
+
+impl Direction {
+    fn mask(self) -> u8 {
+        match self {
+            Direction::Read => ready::FOR_READ,
+            Direction::Write => ready::FOR_WRITE,
+        }
+    }
+}
+
+/// One registered source.
+pub(crate) struct Source {
+    /// Part of the token, so events for an earlier owner of this slot are dropped.
+    generation: u32,
+    /// The file descriptor, kept for the oneshot backend's re-arming and for deregistering.
+    fd: RawFd,
+    /// What the operating system last said, minus what operations have since cleared.
+    readiness: u8,
+    /// The task waiting to read, woken by a readable, closed or error event.
+    reader: Option<Waker>,
+    /// The task waiting to write, woken by a writable, closed or error event.
+    writer: Option<Waker>,
+}
+
+/// The loop's reactor.
+pub(crate) struct Reactor {
+    /// The system side (mio's `Poll` or polling's `Poller`) and its event buffer.
+    selector: RefCell<Selector>,
+    /// Every registered source, keyed by the low half of its token.
+    sources: RefCell<Slab<Source>>,
+    /// Generations handed out so far; wraps after 2^32 registrations, far beyond any
+    /// event that could still be in flight.
+    next_generation: std::cell::Cell<u32>,
+}
+
+impl Reactor {
+    /// A reactor and the unparker other threads use to interrupt its wait.
+    pub(crate) fn new() -> io::Result<(Reactor, Unparker)> {
+        let (selector, unparker) = Selector::new(UNPARK_TOKEN)?;
+        let reactor = Reactor {
+            selector: RefCell::new(selector),
+            sources: RefCell::new(Slab::new()),
+            next_generation: std::cell::Cell::new(0),
+        };
+        Ok((reactor, unparker))
+    }
+
+    /// Waits for events for at most `timeout` (`None`: until one comes) and pushes the wakers
+    /// of the tasks they concern onto `wakers`. Returns how many events arrived.
+    pub(crate) fn poll(
+        &self,
+        timeout: Option<Duration>,
+        wakers: &mut Vec<Waker>,
+    ) -> io::Result<usize> {
+        let mut selector = self.selector.borrow_mut();
+        let mut sources = self.sources.borrow_mut();
+        let mut still_waiting = Vec::new();
+        let count = selector.select(timeout, |token, bits| {
+            if token == UNPARK_TOKEN {
+                return; // the inject queue is drained by the loop right after
+            }
+            let Some(source) = sources.get_mut(token & 0xFFFF_FFFF) else {
+                return;
+            };
+            if source.generation != (token >> 32) as u32 {
+                return; // a stale event for a source that was dropped
+            }
+            source.readiness |= bits;
+            if bits & ready::FOR_READ != 0 {
+                wakers.extend(source.reader.take());
+            }
+            if bits & ready::FOR_WRITE != 0 {
+                wakers.extend(source.writer.take());
+            }
+            // A oneshot backend disarmed the whole source: if the other direction still has
+            // a waiting task, arm it again, or that task would never hear of its readiness.
+            if Selector::ONESHOT && (source.reader.is_some() || source.writer.is_some()) {
+                still_waiting.push((
+                    source.fd,
+                    token,
+                    source.reader.is_some(),
+                    source.writer.is_some(),
+                ));
+            }
+        })?;
+        for (fd, token, read, write) in still_waiting {
+            selector.rearm(fd, token, read, write)?;
+        }
+        Ok(count)
+    }
+
+    /// Registers `fd` for both directions; returns its slot and generation.
+    pub(crate) fn register(&self, fd: RawFd) -> io::Result<(u32, u32)> {
+        let generation = self.next_generation.get().wrapping_add(1);
+        self.next_generation.set(generation);
+        let mut sources = self.sources.borrow_mut();
+        let entry = sources.vacant_entry();
+        let slot = u32::try_from(entry.key())
+            .map_err(|_| io::Error::other("more than 2^32 I/O sources registered"))?;
+        let token = (generation as usize) << 32 | slot as usize;
+        self.selector.borrow_mut().register(fd, token)?;
+        entry.insert(Source {
+            generation,
+            fd,
+            // Optimistic: the first operation is tried; its `WouldBlock` clears the bits.
+            readiness: ready::READABLE | ready::WRITABLE,
+            reader: None,
+            writer: None,
+        });
+        Ok((slot, generation))
+    }
+
+    /// Deregisters and frees the slot. Must run before `fd` is closed.
+    pub(crate) fn deregister(&self, slot: u32) {
+        let source = self.sources.borrow_mut().try_remove(slot as usize);
+        if let Some(source) = source {
+            // The fd is still open (the owner closes it after this); an error here would mean
+            // it was never registered, and there is nothing useful to do about it in a drop.
+            let _ = self.selector.borrow_mut().deregister(source.fd);
+        }
+    }
+
+    /// Is the source ready for `direction`, as far as the loop knows?
+    pub(crate) fn is_ready(&self, slot: u32, direction: Direction) -> bool {
+        self.sources
+            .borrow()
+            .get(slot as usize)
+            .is_some_and(|s| s.readiness & direction.mask() != 0)
+    }
+
+    /// An operation returned `WouldBlock`: forget the readiness it relied on.
+    pub(crate) fn clear_readiness(&self, slot: u32, direction: Direction) {
+        if let Some(source) = self.sources.borrow_mut().get_mut(slot as usize) {
+            source.readiness &= match direction {
+                // An end of stream or an error stays: it will be reported again and again.
+                Direction::Read => !ready::READABLE,
+                Direction::Write => !ready::WRITABLE,
+            };
+        }
+    }
+
+    /// Stores the waker of the task that waits on `direction`, and (oneshot backend) arms the
+    /// source for the directions that now have a waiter.
+    pub(crate) fn set_waker(
+        &self,
+        slot: u32,
+        direction: Direction,
+        waker: &Waker,
+    ) -> io::Result<()> {
+        let mut sources = self.sources.borrow_mut();
+        let Some(source) = sources.get_mut(slot as usize) else {
+            return Ok(());
+        };
+        let stored = match direction {
+            Direction::Read => &mut source.reader,
+            Direction::Write => &mut source.writer,
+        };
+        match stored {
+            Some(w) if w.will_wake(waker) => {}
+            _ => *stored = Some(waker.clone()),
+        }
+        let token = (source.generation as usize) << 32 | slot as usize;
+        let (read, write) = (source.reader.is_some(), source.writer.is_some());
+        self.selector
+            .borrow_mut()
+            .rearm(source.fd, token, read, write)
+    }
+
+    /// How many sources are registered (for `runtime::stats()`).
+    pub(crate) fn len(&self) -> usize {
+        self.sources.borrow().len()
+    }
+}

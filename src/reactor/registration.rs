@@ -1,0 +1,69 @@
+//! `Registration`: one I/O source's link to the reactor, owned by the socket that uses it.
+
+use std::io;
+use std::os::fd::RawFd;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use super::Direction;
+use crate::runtime::context::{self, Core};
+
+/// A registered file descriptor. Dropping it deregisters the fd, so the owner must drop it
+/// *before* closing the fd (declare it as the first field of the owning struct).
+pub(crate) struct Registration {
+    /// The loop whose reactor holds the slot.
+    core: Rc<Core>,
+    /// The slot in `Reactor::sources`.
+    slot: u32,
+}
+
+impl Registration {
+    /// Registers `fd` with the current loop's reactor.
+    pub(crate) fn new(fd: RawFd) -> io::Result<Registration> {
+        let core = context::current("registering an I/O source");
+        let (slot, _generation) = core.reactor.register(fd)?;
+        Ok(Registration { core, slot })
+    }
+
+    /// Runs the non-blocking operation `op` when the source is ready for `direction`.
+    ///
+    /// This is the drain contract in one place: try the operation while the reactor says
+    /// "ready"; an operation that returns `WouldBlock` clears that readiness, and only then
+    /// does the task store its waker and wait. Any other result, success or error, is returned.
+    pub(crate) fn poll_io<R>(
+        &self,
+        cx: &mut Context<'_>,
+        direction: Direction,
+        mut op: impl FnMut() -> io::Result<R>,
+    ) -> Poll<io::Result<R>> {
+        let reactor = &self.core.reactor;
+        loop {
+            if !reactor.is_ready(self.slot, direction) {
+                reactor.set_waker(self.slot, direction, cx.waker())?;
+                // Readiness may have been set between `is_ready` and `set_waker` only by the
+                // loop's own reactor poll, which cannot run while we are here: we wait.
+                // Woken by the reactor when an event for this source arrives.
+                return Poll::Pending;
+            }
+            match op() {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    reactor.clear_readiness(self.slot, direction);
+                }
+                // EINTR: the call was interrupted by a signal before doing anything; retry.
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                result => return Poll::Ready(result),
+            }
+        }
+    }
+
+    /// Is the source ready for `direction` as far as the reactor knows (no system call)?
+    pub(crate) fn is_ready(&self, direction: Direction) -> bool {
+        self.core.reactor.is_ready(self.slot, direction)
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.core.reactor.deregister(self.slot);
+    }
+}

@@ -1,0 +1,145 @@
+//! Introspection for people studying the loop: counters and a list of live tasks.
+
+use std::cell::Cell;
+use std::rc::Rc;
+
+use super::context;
+use crate::task::state::State;
+use crate::task::Id;
+
+/// Running totals kept by the loop (cheap `Cell`s; read with [`stats`]).
+#[derive(Default)]
+pub(crate) struct Counters {
+    pub(crate) turns: Cell<u64>,
+    pub(crate) polls: Cell<u64>,
+    pub(crate) spawned: Cell<u64>,
+    pub(crate) finished: Cell<u64>,
+    pub(crate) timers_fired: Cell<u64>,
+    pub(crate) io_events: Cell<u64>,
+    pub(crate) remote_wakes: Cell<u64>,
+}
+
+pub(crate) fn bump(counter: &Cell<u64>, by: u64) {
+    counter.set(counter.get() + by);
+}
+
+/// A snapshot of the current loop's counters.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Stats {
+    /// Turns of the loop so far.
+    pub turns: u64,
+    /// Task polls so far (the root future's included).
+    pub polls: u64,
+    /// Tasks spawned so far (the root future of each `block_on` included).
+    pub spawned: u64,
+    /// Tasks that finished (returned, panicked, were aborted or cancelled before running).
+    pub finished: u64,
+    /// Tasks alive now.
+    pub live_tasks: u64,
+    /// Timers that fired so far.
+    pub timers_fired: u64,
+    /// Timers pending now.
+    pub timers_pending: u64,
+    /// I/O readiness events received so far.
+    pub io_events: u64,
+    /// I/O sources registered now.
+    pub io_sources: u64,
+    /// Wakes that came from other threads through the inject queue.
+    pub remote_wakes: u64,
+}
+
+/// The counters of the loop running on this thread. Panics outside a loop.
+///
+/// ```
+/// oneloop::run(async {
+///     oneloop::spawn(async {}).await.unwrap();
+///     let stats = oneloop::runtime::stats();
+///     assert!(stats.spawned >= 2 && stats.finished >= 1);
+/// });
+/// ```
+pub fn stats() -> Stats {
+    let core = context::current("oneloop::runtime::stats");
+    let c = &core.counters;
+    let timers_pending = core.timers.borrow().len() as u64;
+    Stats {
+        turns: c.turns.get(),
+        polls: c.polls.get(),
+        spawned: c.spawned.get(),
+        finished: c.finished.get(),
+        live_tasks: c.spawned.get() - c.finished.get(),
+        timers_fired: c.timers_fired.get(),
+        timers_pending,
+        io_events: c.io_events.get(),
+        io_sources: core.reactor.len() as u64,
+        remote_wakes: c.remote_wakes.get(),
+    }
+}
+
+/// Where a task stands, as shown by [`tasks`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TaskState {
+    /// In the run queue.
+    Scheduled,
+    /// Being polled (the task that called `tasks()`).
+    Running,
+    /// Waiting for a wake (see [`TaskInfo::waits_on`]).
+    Waiting,
+    /// Finished; its `JoinHandle` has not collected the output yet.
+    Finished,
+}
+
+/// One live task, as shown by [`tasks`].
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct TaskInfo {
+    /// The task's id.
+    pub id: Id,
+    /// Its name, if it was given one.
+    pub name: Option<Rc<str>>,
+    /// Where it stands.
+    pub state: TaskState,
+    /// How many times it was polled.
+    pub polls: u32,
+    /// What the last cancellation point it passed was for (`"sleep"`, `"read"`, ...).
+    pub waits_on: &'static str,
+    /// Cancel requests not taken back (as `task::cancelling()` would say for it).
+    pub cancelling: u32,
+}
+
+/// Every task of the loop running on this thread, in slot order. Panics outside a loop.
+///
+/// ```
+/// use oneloop::runtime::{tasks, TaskState};
+///
+/// oneloop::run(async {
+///     let h = oneloop::task::Builder::new().name("sleeper").spawn(async {
+///         oneloop::time::sleep(std::time::Duration::from_millis(50)).await
+///     });
+///     oneloop::task::yield_now().await.unwrap();
+///     let info = tasks().into_iter().find(|t| t.name.as_deref() == Some("sleeper")).unwrap();
+///     assert_eq!((info.state, info.waits_on), (TaskState::Waiting, "sleep"));
+///     h.await.unwrap().unwrap();
+/// });
+/// ```
+pub fn tasks() -> Vec<TaskInfo> {
+    let core = context::current("oneloop::runtime::tasks");
+    let tasks = core.tasks.borrow();
+    tasks
+        .iter()
+        .map(|(_, task)| TaskInfo {
+            id: task.id,
+            name: task.name.clone(),
+            state: match task.state {
+                State::Scheduled => TaskState::Scheduled,
+                State::Running | State::Notified => TaskState::Running,
+                State::Idle => TaskState::Waiting,
+                State::Finished => TaskState::Finished,
+            },
+            polls: task.polls,
+            waits_on: task.waits_on,
+            cancelling: task.cancel.requested,
+        })
+        .collect()
+}

@@ -1,0 +1,169 @@
+//! Tasks: spawning, joining, yielding, and the cancellation rule.
+//!
+//! A *task* is a future the loop owns and polls whenever its waker is woken. Spawning boxes
+//! the future into a task cell ([`cell`]), files it in the loop's task slab and puts it on
+//! the run queue; [`JoinHandle`] is the spawner's view of it.
+//!
+//! # The rule of cancellation (asyncio's)
+//!
+//! [`JoinHandle::cancel`] does not stop a task; it *asks* it to stop. Each call is one
+//! request, delivered once, as `Err(Cancelled)`, by the next oneloop future the task awaits
+//! (a sleep, an I/O operation, a channel receive, `yield_now`, ...). The task can catch it,
+//! clean up — awaiting more if it likes — and then finish, go on, or return the error.
+//! [`cancelling`] counts the requests, [`uncancel`] takes one back, [`shield`] holds them
+//! back while an inner future runs. A task cancelled before its first poll never runs.
+//! [`JoinHandle::abort`] is the blunt alternative (tokio's): the future is dropped.
+
+pub(crate) mod cancel;
+pub(crate) mod cell;
+mod join;
+pub(crate) mod state;
+pub(crate) mod waker;
+mod yield_now;
+
+use std::fmt;
+use std::future::Future;
+use std::rc::Rc;
+
+pub use cancel::{cancelling, is_cancelled, shield, uncancel, Cancelled, Shield};
+pub use join::{JoinError, JoinHandle};
+pub use yield_now::{yield_now, YieldNow};
+
+use crate::runtime::context::{self, Core};
+use cell::{Task, TaskCell};
+
+/// A task's id: unique within its loop, in spawn order (the root future of `block_on` is 1).
+///
+/// ```
+/// oneloop::run(async {
+///     let a = oneloop::spawn(async {});
+///     let b = oneloop::spawn(async {});
+///     assert!(a.id() < b.id());
+/// #   a.await.unwrap(); b.await.unwrap();
+/// });
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Id(pub(crate) u64);
+
+impl fmt::Display for Id {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+/// Spawns `future` as a new task on the current loop and returns its [`JoinHandle`].
+///
+/// No `Send` bound: everything runs on this thread. New tasks first run in the order they
+/// were spawned, after the spawner yields. Panics if called outside a running loop.
+///
+/// ```
+/// use std::rc::Rc; // not Send: fine on the One Loop
+///
+/// oneloop::run(async {
+///     let shared = Rc::new(5);
+///     let handle = oneloop::spawn({
+///         let shared = Rc::clone(&shared);
+///         async move { *shared * 2 }
+///     });
+///     assert_eq!(handle.await.unwrap(), 10);
+/// });
+/// ```
+pub fn spawn<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    Builder::new().spawn(future)
+}
+
+/// The same function as [`spawn`], under tokio's name for spawning `!Send` futures.
+///
+/// ```
+/// oneloop::run(async {
+///     assert_eq!(oneloop::task::spawn_local(async { 1 }).await.unwrap(), 1);
+/// });
+/// ```
+pub fn spawn_local<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    spawn(future)
+}
+
+/// Configures a task before spawning it (for now: its name).
+///
+/// ```
+/// oneloop::run(async {
+///     let handle = oneloop::task::Builder::new().name("spin").spawn(async {});
+///     assert_eq!(format!("{handle:?}"), r#"Task { id: 2, name: "spin", state: Pending }"#);
+/// #   handle.await.unwrap();
+/// });
+/// ```
+#[derive(Default, Debug)]
+pub struct Builder<'a> {
+    name: Option<&'a str>,
+}
+
+impl<'a> Builder<'a> {
+    /// A builder for an unnamed task.
+    ///
+    /// ```
+    /// let _builder = oneloop::task::Builder::new();
+    /// ```
+    pub fn new() -> Self {
+        Builder { name: None }
+    }
+
+    /// Names the task; the name shows in `Debug`, `JoinHandle::name`, `runtime::tasks()`
+    /// and the trace.
+    ///
+    /// ```
+    /// let _builder = oneloop::task::Builder::new().name("worker");
+    /// ```
+    pub fn name(self, name: &'a str) -> Self {
+        Builder { name: Some(name) }
+    }
+
+    /// Spawns `future` on the current loop (see [`spawn`]).
+    ///
+    /// ```
+    /// oneloop::run(async {
+    ///     let h = oneloop::task::Builder::new().name("two").spawn(async { 2 });
+    ///     assert_eq!(h.await.unwrap(), 2);
+    /// });
+    /// ```
+    pub fn spawn<F>(self, future: F) -> JoinHandle<F::Output>
+    where
+        F: Future + 'static,
+        F::Output: 'static,
+    {
+        let core = context::current("oneloop::spawn");
+        let name: Option<Rc<str>> = self.name.map(Rc::from);
+        let (slot, generation, id) = core.insert_task(Some(TaskCell::boxed(future)), name.clone());
+        JoinHandle::new(core, slot, generation, id, name)
+    }
+}
+
+impl Core {
+    /// Files a new task in the slab and puts it on the run queue. `cell` is `None` only for
+    /// the root future of `block_on`.
+    pub(crate) fn insert_task(
+        &self,
+        cell: Option<cell::BoxedTask>,
+        name: Option<Rc<str>>,
+    ) -> (u32, u16, Id) {
+        let id = Id(self.next_id.get());
+        self.next_id.set(id.0 + 1);
+        // The id's low bits make a fine generation: consecutive tasks never share one.
+        let generation = id.0 as u16;
+        let slot = {
+            let mut tasks = self.tasks.borrow_mut();
+            let slot = tasks.insert(Task::new(cell, generation, id, name));
+            u32::try_from(slot).expect("more than 2^32 live tasks")
+        };
+        self.run_queue.borrow_mut().push_back(slot);
+        self.counters.spawned.set(self.counters.spawned.get() + 1);
+        (slot, generation, id)
+    }
+}

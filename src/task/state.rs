@@ -1,0 +1,31 @@
+//! The states of one task, as the loop sees it.
+//!
+//! ```text
+//!            spawn / wake                 pop from run queue
+//!   Idle ────────────────▶ Scheduled ───────────────────────▶ Running
+//!    ▲                                                          │  │
+//!    │ poll returned Pending                     wake during    │  │ poll returned Ready,
+//!    └──────────────────────────────────── (Notified) ◀─────────┘  │ panicked, was aborted,
+//!                       Notified: back to Scheduled                │ or was cancelled
+//!                                                                  ▼ before its first poll
+//!                                                              Finished
+//! ```
+//!
+//! A task is in the run queue exactly when it is `Scheduled`, which is what keeps it there
+//! at most once however often it is woken: a wake of a `Scheduled` task does nothing.
+
+/// Where one task stands in the loop.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum State {
+    /// Waiting: not in the run queue; some waker (a timer, the reactor, a channel) will wake it.
+    Idle,
+    /// In the run queue, exactly once.
+    Scheduled,
+    /// Being polled right now.
+    Running,
+    /// Woken while it was being polled: goes straight back to the run queue when the poll
+    /// returns `Pending` (a future that wakes itself, like `yield_now`, relies on this).
+    Notified,
+    /// Its output (or its `JoinError`) is stored; it will never be polled again.
+    Finished,
+}

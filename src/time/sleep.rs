@@ -1,0 +1,177 @@
+//! `Sleep`: a future that completes at a deadline, backed by one entry of the timer wheel.
+
+use std::future::Future;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use super::wheel::TimerKey;
+use crate::runtime::context::{self, Core};
+use crate::task::cancel::{poll_proceed, Cancelled};
+
+/// Waits until `duration` has elapsed. A cancellation point: a cancel request of the task
+/// makes it return `Err(Cancelled)` at once.
+///
+/// ```
+/// use oneloop::time::{sleep, Duration, Instant};
+///
+/// oneloop::run(async {
+///     let start = Instant::now();
+///     sleep(Duration::from_millis(20)).await.unwrap();
+///     assert!(start.elapsed() >= Duration::from_millis(20)); // never early
+/// });
+/// ```
+pub fn sleep(duration: Duration) -> Sleep {
+    let now = Instant::now();
+    // A duration too large to add (years beyond the clock's range) sleeps for ever, as
+    // closely as an `Instant` can say it: about 30 years from now.
+    let deadline = now
+        .checked_add(duration)
+        .unwrap_or_else(|| now + Duration::from_secs(86_400 * 365 * 30));
+    sleep_until(deadline)
+}
+
+/// Waits until `deadline`. A deadline in the past completes at the first poll.
+///
+/// ```
+/// use oneloop::time::{sleep_until, Duration, Instant};
+///
+/// oneloop::run(async {
+///     let deadline = Instant::now() + Duration::from_millis(5);
+///     sleep_until(deadline).await.unwrap();
+///     assert!(Instant::now() >= deadline);
+/// });
+/// ```
+pub fn sleep_until(deadline: Instant) -> Sleep {
+    Sleep {
+        deadline,
+        entry: None,
+    }
+}
+
+/// The future returned by [`sleep`] and [`sleep_until`].
+///
+/// It takes a timer-wheel entry at its first `Pending` and gives it back when it completes or
+/// is dropped, so a `Sleep` dropped early leaves nothing behind.
+#[must_use = "futures do nothing unless awaited"]
+#[derive(Debug)]
+pub struct Sleep {
+    deadline: Instant,
+    /// The loop and the wheel entry, once registered.
+    entry: Option<Entry>,
+}
+
+#[derive(Debug)]
+struct Entry {
+    core: Rc<Core>,
+    key: TimerKey,
+}
+
+impl std::fmt::Debug for Core {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Core({})", self.id)
+    }
+}
+
+impl Sleep {
+    /// The instant at which this sleep completes.
+    ///
+    /// ```
+    /// use oneloop::time::{sleep, Duration, Instant};
+    ///
+    /// let s = sleep(Duration::from_secs(1));
+    /// assert!(s.deadline() > Instant::now());
+    /// ```
+    pub fn deadline(&self) -> Instant {
+        self.deadline
+    }
+
+    /// Has the deadline passed (by the clock, whether or not the sleep was polled)?
+    ///
+    /// ```
+    /// use oneloop::time::{sleep, Duration};
+    ///
+    /// assert!(sleep(Duration::ZERO).is_elapsed());
+    /// ```
+    pub fn is_elapsed(&self) -> bool {
+        Instant::now() >= self.deadline
+    }
+
+    /// Moves the deadline (earlier or later); the sleep is pending again if it moved ahead.
+    ///
+    /// ```
+    /// use oneloop::time::{sleep, Duration, Instant};
+    ///
+    /// oneloop::run(async {
+    ///     let mut s = Box::pin(sleep(Duration::from_secs(3600)));
+    ///     s.as_mut().reset(Instant::now() + Duration::from_millis(1));
+    ///     s.await.unwrap();
+    /// });
+    /// ```
+    pub fn reset(self: Pin<&mut Self>, deadline: Instant) {
+        let this = self.get_mut();
+        this.deadline = deadline;
+        this.unregister(); // filed again at its next Pending, under the new deadline
+    }
+
+    /// The timer half of `poll`, without the cancellation point (used by `timeout`, whose
+    /// output has no room for `Cancelled`).
+    pub(crate) fn poll_deadline(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        if Instant::now() >= self.deadline {
+            self.unregister();
+            return Poll::Ready(());
+        }
+        let registered = match &self.entry {
+            Some(Entry { core, key }) => {
+                let mut timers = core.timers.borrow_mut();
+                match timers.get_mut(*key) {
+                    Some(waker) => {
+                        if !waker.will_wake(cx.waker()) {
+                            *waker = cx.waker().clone();
+                        }
+                        true
+                    }
+                    // The wheel fired it (the tick passed) but the clock says not yet: this
+                    // happens only if the clock went backwards. File it again.
+                    None => false,
+                }
+            }
+            None => false,
+        };
+        if !registered {
+            let core = context::current("oneloop::time::sleep");
+            let tick = core.tick_at_or_after(self.deadline);
+            let key = core.timers.borrow_mut().insert(tick, cx.waker().clone());
+            self.entry = Some(Entry { core, key });
+        }
+        // Woken by the loop's timer phase once the deadline's tick has passed.
+        Poll::Pending
+    }
+
+    fn unregister(&mut self) {
+        if let Some(Entry { core, key }) = self.entry.take() {
+            let waker = core.timers.borrow_mut().remove(key);
+            drop(waker); // outside the borrow
+        }
+    }
+}
+
+impl Future for Sleep {
+    type Output = Result<(), Cancelled>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        if let Err(cancelled) = std::task::ready!(poll_proceed(cx, "sleep")) {
+            this.unregister();
+            return Poll::Ready(Err(cancelled));
+        }
+        this.poll_deadline(cx).map(Ok)
+    }
+}
+
+impl Drop for Sleep {
+    fn drop(&mut self) {
+        self.unregister();
+    }
+}
