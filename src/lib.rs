@@ -40,8 +40,12 @@
 // this crate's own tests.
 extern crate self as oneloop;
 
+#[macro_use]
+mod macros;
+mod gather;
 mod reactor;
 pub mod runtime;
+pub mod sync;
 pub mod task;
 pub mod time;
 

@@ -17,6 +17,7 @@
 pub(crate) mod cancel;
 pub(crate) mod cell;
 mod join;
+mod join_set;
 pub(crate) mod state;
 pub(crate) mod waker;
 mod yield_now;

@@ -1,0 +1,1 @@
+//! `gather` and `as_completed` (work in progress).

@@ -1,0 +1,1 @@
+//! `join!` and `select!` (work in progress).

@@ -1,0 +1,1 @@
+//! Coordination between tasks: semaphores, events, locks and channels (work in progress).

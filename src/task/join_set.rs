@@ -1,0 +1,1 @@
+//! `JoinSet` (work in progress).
