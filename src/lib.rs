@@ -43,8 +43,11 @@ extern crate self as oneloop;
 #[macro_use]
 mod macros;
 mod gather;
+pub mod io;
+pub mod net;
 mod reactor;
 pub mod runtime;
+pub mod signal;
 pub mod sync;
 pub mod task;
 pub mod time;

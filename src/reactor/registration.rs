@@ -55,11 +55,6 @@ impl Registration {
             }
         }
     }
-
-    /// Is the source ready for `direction` as far as the reactor knows (no system call)?
-    pub(crate) fn is_ready(&self, direction: Direction) -> bool {
-        self.core.reactor.is_ready(self.slot, direction)
-    }
 }
 
 impl Drop for Registration {

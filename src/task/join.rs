@@ -24,7 +24,6 @@ use crate::runtime::context::Core;
 ///     assert_eq!(handle.await.unwrap(), 42);
 /// });
 /// ```
-#[must_use = "dropping a JoinHandle detaches the task; use `let _ =` to say so"]
 pub struct JoinHandle<T> {
     /// The loop that owns the task.
     core: Rc<Core>,

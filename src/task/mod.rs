@@ -16,6 +16,7 @@
 
 pub(crate) mod cancel;
 pub(crate) mod cell;
+mod blocking;
 mod join;
 mod join_set;
 pub(crate) mod state;
@@ -27,6 +28,7 @@ use std::future::Future;
 use std::rc::Rc;
 
 pub use cancel::{cancelling, is_cancelled, shield, uncancel, Cancelled, Shield};
+pub use blocking::spawn_blocking;
 pub use join::{JoinError, JoinHandle};
 pub use yield_now::{yield_now, YieldNow};
 

@@ -151,6 +151,7 @@ impl<T> Wheel<T> {
     }
 
     /// The tick up to which `advance` has run.
+    #[cfg_attr(not(test), allow(dead_code))] // used by the in-file tests
     pub(crate) fn now(&self) -> u64 {
         self.now
     }
@@ -160,6 +161,7 @@ impl<T> Wheel<T> {
         self.entries.len()
     }
 
+    #[cfg_attr(not(test), allow(dead_code))] // used by the in-file tests
     pub(crate) fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }

@@ -1,0 +1,141 @@
+//! `BufWriter`: collects small writes into large ones.
+
+use std::io;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use super::{AsyncRead, AsyncWrite};
+
+/// 8 KiB, as `BufReader`.
+const DEFAULT_CAPACITY: usize = 8 * 1024;
+
+/// Adds a write buffer to a writer (tokio's `BufWriter`). Call `flush` (or `shutdown`) at
+/// the end: bytes still buffered when it is dropped are lost. Reads pass straight through.
+///
+/// ```
+/// use oneloop::io::{AsyncWriteExt, BufWriter};
+///
+/// oneloop::run(async {
+///     let mut w = BufWriter::new(Vec::new());
+///     w.write_all(b"abc").await.unwrap();
+///     assert!(w.get_ref().is_empty()); // still buffered
+///     w.flush().await.unwrap();
+///     assert_eq!(w.get_ref(), b"abc");
+/// });
+/// ```
+#[derive(Debug)]
+pub struct BufWriter<W> {
+    inner: W,
+    /// Bytes accepted but not yet written to `inner`; never longer than `capacity`.
+    buf: Vec<u8>,
+    /// `buf[written..]` is what remains to write while flushing.
+    written: usize,
+    capacity: usize,
+}
+
+impl<W: AsyncWrite> BufWriter<W> {
+    /// A writer with an 8 KiB buffer.
+    ///
+    /// ```
+    /// let _w = oneloop::io::BufWriter::new(Vec::<u8>::new());
+    /// ```
+    pub fn new(inner: W) -> Self {
+        Self::with_capacity(DEFAULT_CAPACITY, inner)
+    }
+
+    /// A writer with a buffer of `capacity` bytes.
+    ///
+    /// ```
+    /// let _w = oneloop::io::BufWriter::with_capacity(64, Vec::<u8>::new());
+    /// ```
+    pub fn with_capacity(capacity: usize, inner: W) -> Self {
+        BufWriter {
+            inner,
+            buf: Vec::with_capacity(capacity),
+            written: 0,
+            capacity: capacity.max(1),
+        }
+    }
+}
+
+impl<W> BufWriter<W> {
+    /// The wrapped writer.
+    ///
+    /// ```
+    /// let w = oneloop::io::BufWriter::new(Vec::<u8>::new());
+    /// assert!(w.get_ref().is_empty());
+    /// ```
+    pub fn get_ref(&self) -> &W {
+        &self.inner
+    }
+
+    /// The wrapped writer, mutably (writing to it directly skips the buffer).
+    ///
+    /// ```
+    /// let mut w = oneloop::io::BufWriter::new(Vec::<u8>::new());
+    /// w.get_mut().push(1);
+    /// ```
+    pub fn get_mut(&mut self) -> &mut W {
+        &mut self.inner
+    }
+
+    /// The wrapped writer; unflushed bytes are lost.
+    ///
+    /// ```
+    /// let w = oneloop::io::BufWriter::new(Vec::<u8>::new());
+    /// assert!(w.into_inner().is_empty());
+    /// ```
+    pub fn into_inner(self) -> W {
+        self.inner
+    }
+}
+
+impl<W: AsyncWrite + Unpin> BufWriter<W> {
+    /// Writes the whole buffer to `inner`.
+    fn poll_flush_buf(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        while self.written < self.buf.len() {
+            // Pending here means the inner writer will wake us.
+            let n = ready!(Pin::new(&mut self.inner).poll_write(cx, &self.buf[self.written..]))?;
+            if n == 0 {
+                return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+            }
+            self.written += n;
+        }
+        self.buf.clear();
+        self.written = 0;
+        Poll::Ready(Ok(()))
+    }
+}
+
+impl<W: AsyncWrite + Unpin> AsyncWrite for BufWriter<W> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        if this.buf.len() + data.len() > this.capacity {
+            ready!(this.poll_flush_buf(cx))?;
+        }
+        if data.len() >= this.capacity {
+            // Too big to buffer: write it through.
+            return Pin::new(&mut this.inner).poll_write(cx, data);
+        }
+        this.buf.extend_from_slice(data);
+        Poll::Ready(Ok(data.len()))
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        ready!(this.poll_flush_buf(cx))?;
+        Pin::new(&mut this.inner).poll_flush(cx)
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        ready!(this.poll_flush_buf(cx))?;
+        Pin::new(&mut this.inner).poll_shutdown(cx)
+    }
+}
+
+impl<W: AsyncRead + Unpin> AsyncRead for BufWriter<W> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut self.inner).poll_read(cx, buf)
+    }
+}

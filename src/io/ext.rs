@@ -1,0 +1,396 @@
+//! The `Ext` traits: `read`, `write_all`, `read_line`, ... as futures, over the poll traits.
+//!
+//! Each method is a small loop over `poll_read`/`poll_write`/`poll_fill_buf`; the leaf
+//! (a socket) is where the cancellation point and the cooperative budget live.
+
+use std::future::{poll_fn, Future};
+use std::io;
+use std::pin::Pin;
+use std::task::{ready, Poll};
+
+use super::{AsyncBufRead, AsyncRead, AsyncWrite};
+
+/// Reading helpers for every [`AsyncRead`] (tokio's `AsyncReadExt`).
+///
+/// ```
+/// use oneloop::io::AsyncReadExt;
+///
+/// oneloop::run(async {
+///     let mut src: &[u8] = b"hello world";
+///     let mut word = [0; 5];
+///     src.read_exact(&mut word).await.unwrap();
+///     let mut rest = String::new();
+///     src.read_to_string(&mut rest).await.unwrap();
+///     assert_eq!((&word, rest.as_str()), (b"hello", " world"));
+/// });
+/// ```
+pub trait AsyncReadExt: AsyncRead {
+    /// Reads some bytes into `buf`; `Ok(0)` at end of stream.
+    ///
+    /// ```
+    /// use oneloop::io::AsyncReadExt;
+    /// oneloop::run(async {
+    ///     let mut buf = [0; 4];
+    ///     assert_eq!((&b"ab"[..]).read(&mut buf).await.unwrap(), 2);
+    /// });
+    /// ```
+    fn read<'a>(&'a mut self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a
+    where
+        Self: Unpin,
+    {
+        poll_fn(move |cx| Pin::new(&mut *self).poll_read(cx, buf))
+    }
+
+    /// Fills `buf` completely, or fails with `UnexpectedEof`. On an error (a cancellation
+    /// included) the bytes read so far are in `buf`, their count unknown: treat it as spoilt.
+    ///
+    /// ```
+    /// use oneloop::io::AsyncReadExt;
+    /// oneloop::run(async {
+    ///     let mut buf = [0; 3];
+    ///     let err = (&b"ab"[..]).read_exact(&mut buf).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
+    /// });
+    /// ```
+    fn read_exact<'a>(&'a mut self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a
+    where
+        Self: Unpin,
+    {
+        let mut filled = 0;
+        poll_fn(move |cx| {
+            while filled < buf.len() {
+                match ready!(Pin::new(&mut *self).poll_read(cx, &mut buf[filled..]))? {
+                    0 => return Poll::Ready(Err(io::ErrorKind::UnexpectedEof.into())),
+                    n => filled += n,
+                }
+            }
+            Poll::Ready(Ok(filled))
+        })
+    }
+
+    /// Reads to end of stream, appending to `buf`; returns how many bytes it appended. On an
+    /// error the bytes read so far stay appended.
+    ///
+    /// ```
+    /// use oneloop::io::AsyncReadExt;
+    /// oneloop::run(async {
+    ///     let mut all = Vec::new();
+    ///     (&b"abc"[..]).read_to_end(&mut all).await.unwrap();
+    ///     assert_eq!(all, b"abc");
+    /// });
+    /// ```
+    fn read_to_end<'a>(&'a mut self, buf: &'a mut Vec<u8>) -> impl Future<Output = io::Result<usize>> + 'a
+    where
+        Self: Unpin,
+    {
+        let start = buf.len();
+        poll_fn(move |cx| loop {
+            if buf.capacity() - buf.len() < 1024 {
+                buf.reserve(8 * 1024);
+            }
+            let len = buf.len();
+            let spare = buf.capacity() - len;
+            buf.resize(len + spare, 0);
+            let result = Pin::new(&mut *self).poll_read(cx, &mut buf[len..]);
+            let n = match &result {
+                Poll::Ready(Ok(n)) => *n,
+                _ => 0,
+            };
+            buf.truncate(len + n);
+            match result {
+                Poll::Pending => return Poll::Pending, // the reader will wake us
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Ready(Ok(0)) => return Poll::Ready(Ok(buf.len() - start)),
+                Poll::Ready(Ok(_)) => {}
+            }
+        })
+    }
+
+    /// Reads to end of stream as UTF-8, appending to `buf`. Fails with `InvalidData` (and
+    /// appends nothing) if the bytes are not UTF-8.
+    ///
+    /// ```
+    /// use oneloop::io::AsyncReadExt;
+    /// oneloop::run(async {
+    ///     let mut text = String::new();
+    ///     (&b"abc"[..]).read_to_string(&mut text).await.unwrap();
+    ///     assert_eq!(text, "abc");
+    /// });
+    /// ```
+    fn read_to_string<'a>(&'a mut self, buf: &'a mut String) -> impl Future<Output = io::Result<usize>> + 'a
+    where
+        Self: Unpin,
+    {
+        async move {
+            let mut bytes = Vec::new();
+            self.read_to_end(&mut bytes).await?;
+            let text = String::from_utf8(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            buf.push_str(&text);
+            Ok(text.len())
+        }
+    }
+}
+
+impl<R: AsyncRead + ?Sized> AsyncReadExt for R {}
+
+/// Writing helpers for every [`AsyncWrite`] (tokio's `AsyncWriteExt`).
+///
+/// ```
+/// use oneloop::io::AsyncWriteExt;
+///
+/// oneloop::run(async {
+///     let mut out = Vec::new();
+///     out.write_all(b"abc").await.unwrap();
+///     out.flush().await.unwrap();
+///     assert_eq!(out, b"abc");
+/// });
+/// ```
+pub trait AsyncWriteExt: AsyncWrite {
+    /// Writes some of `buf`, returning how much.
+    ///
+    /// ```
+    /// use oneloop::io::AsyncWriteExt;
+    /// oneloop::run(async {
+    ///     let mut out = Vec::new();
+    ///     assert_eq!(out.write(b"ab").await.unwrap(), 2);
+    /// });
+    /// ```
+    fn write<'a>(&'a mut self, buf: &'a [u8]) -> impl Future<Output = io::Result<usize>> + 'a
+    where
+        Self: Unpin,
+    {
+        poll_fn(move |cx| Pin::new(&mut *self).poll_write(cx, buf))
+    }
+
+    /// Writes all of `buf`. It waits while the peer is not reading (back-pressure); nothing
+    /// is buffered beyond what the kernel accepts. On an error, an unknown prefix was written.
+    ///
+    /// ```
+    /// use oneloop::io::AsyncWriteExt;
+    /// oneloop::run(async {
+    ///     let mut out = Vec::new();
+    ///     out.write_all(b"abc").await.unwrap();
+    ///     assert_eq!(out, b"abc");
+    /// });
+    /// ```
+    fn write_all<'a>(&'a mut self, buf: &'a [u8]) -> impl Future<Output = io::Result<()>> + 'a
+    where
+        Self: Unpin,
+    {
+        let mut written = 0;
+        poll_fn(move |cx| {
+            while written < buf.len() {
+                match ready!(Pin::new(&mut *self).poll_write(cx, &buf[written..]))? {
+                    0 => return Poll::Ready(Err(io::ErrorKind::WriteZero.into())),
+                    n => written += n,
+                }
+            }
+            Poll::Ready(Ok(()))
+        })
+    }
+
+    /// Flushes buffered data.
+    ///
+    /// ```
+    /// use oneloop::io::AsyncWriteExt;
+    /// oneloop::run(async { Vec::new().flush().await.unwrap() });
+    /// ```
+    fn flush(&mut self) -> impl Future<Output = io::Result<()>> + '_
+    where
+        Self: Unpin,
+    {
+        poll_fn(move |cx| Pin::new(&mut *self).poll_flush(cx))
+    }
+
+    /// Flushes, then shuts the write side down (the peer reads end of stream).
+    ///
+    /// ```
+    /// use oneloop::io::AsyncWriteExt;
+    /// oneloop::run(async { Vec::new().shutdown().await.unwrap() });
+    /// ```
+    fn shutdown(&mut self) -> impl Future<Output = io::Result<()>> + '_
+    where
+        Self: Unpin,
+    {
+        poll_fn(move |cx| Pin::new(&mut *self).poll_shutdown(cx))
+    }
+}
+
+impl<W: AsyncWrite + ?Sized> AsyncWriteExt for W {}
+
+/// Line and delimiter helpers for every [`AsyncBufRead`] (tokio's `AsyncBufReadExt`).
+///
+/// ```
+/// use oneloop::io::{AsyncBufReadExt, BufReader};
+///
+/// oneloop::run(async {
+///     let mut r = BufReader::new(&b"k=v;rest"[..]);
+///     let mut key = Vec::new();
+///     r.read_until(b';', &mut key).await.unwrap();
+///     assert_eq!(key, b"k=v;");
+/// });
+/// ```
+pub trait AsyncBufReadExt: AsyncBufRead {
+    /// Reads up to and including `delim` (or to end of stream), appending to `buf` as it goes;
+    /// returns how many bytes it appended (0 at end of stream). Bytes read before an error or
+    /// a cancellation stay in `buf`: call again to continue the same line.
+    ///
+    /// ```
+    /// use oneloop::io::{AsyncBufReadExt, BufReader};
+    /// oneloop::run(async {
+    ///     let mut r = BufReader::new(&b"a\nb"[..]);
+    ///     let mut line = Vec::new();
+    ///     assert_eq!(r.read_until(b'\n', &mut line).await.unwrap(), 2);
+    /// });
+    /// ```
+    fn read_until<'a>(&'a mut self, delim: u8, buf: &'a mut Vec<u8>) -> impl Future<Output = io::Result<usize>> + 'a
+    where
+        Self: Unpin,
+    {
+        let mut read = 0;
+        poll_fn(move |cx| {
+            let result = ready!(poll_read_until(Pin::new(&mut *self), cx, delim, buf, usize::MAX, &mut read));
+            Poll::Ready(result.map(|_| std::mem::take(&mut read)))
+        })
+    }
+
+    /// Reads a line (up to and including `\n`) as UTF-8, appending it to `buf`; returns how
+    /// many bytes it appended (0 at end of stream). Invalid UTF-8 fails with `InvalidData`
+    /// and appends nothing. On a cancellation, the part of the line read so far is appended,
+    /// up to its last complete character.
+    ///
+    /// ```
+    /// use oneloop::io::{AsyncBufReadExt, BufReader};
+    /// oneloop::run(async {
+    ///     let mut r = BufReader::new(&b"one\ntwo"[..]);
+    ///     let mut line = String::new();
+    ///     r.read_line(&mut line).await.unwrap();
+    ///     assert_eq!(line, "one\n");
+    /// });
+    /// ```
+    fn read_line<'a>(&'a mut self, buf: &'a mut String) -> impl Future<Output = io::Result<usize>> + 'a
+    where
+        Self: Unpin,
+    {
+        let mut bytes = Vec::new();
+        let mut read = 0;
+        poll_fn(move |cx| {
+            let result = ready!(poll_read_until(Pin::new(&mut *self), cx, b'\n', &mut bytes, usize::MAX, &mut read));
+            let bytes = std::mem::take(&mut bytes);
+            Poll::Ready(match (result, String::from_utf8(bytes)) {
+                (Ok(_), Ok(text)) => {
+                    buf.push_str(&text);
+                    Ok(text.len())
+                }
+                (Ok(_), Err(e)) => Err(io::Error::new(io::ErrorKind::InvalidData, e.utf8_error())),
+                (Err(e), Ok(text)) => {
+                    buf.push_str(&text);
+                    Err(e)
+                }
+                (Err(e), Err(bad)) => {
+                    let valid = bad.utf8_error().valid_up_to();
+                    buf.push_str(std::str::from_utf8(&bad.as_bytes()[..valid]).unwrap_or_default());
+                    Err(e)
+                }
+            })
+        })
+    }
+
+    /// The lines of this reader, without their `\n` (or `\r\n`).
+    ///
+    /// ```
+    /// use oneloop::io::{AsyncBufReadExt, BufReader};
+    /// oneloop::run(async {
+    ///     let mut lines = BufReader::new(&b"a\r\nb"[..]).lines();
+    ///     assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("a"));
+    ///     assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("b"));
+    ///     assert_eq!(lines.next_line().await.unwrap(), None);
+    /// });
+    /// ```
+    fn lines(self) -> Lines<Self>
+    where
+        Self: Sized,
+    {
+        Lines { reader: self, buf: String::new() }
+    }
+}
+
+impl<R: AsyncBufRead + ?Sized> AsyncBufReadExt for R {}
+
+/// Reads into `buf` until `delim` (included), end of stream, or `limit` bytes in `buf`.
+/// `read` counts the bytes appended so far, across polls. `Ok(true)` if `delim` was found.
+pub(crate) fn poll_read_until<R: AsyncBufRead + ?Sized>(
+    mut reader: Pin<&mut R>,
+    cx: &mut std::task::Context<'_>,
+    delim: u8,
+    buf: &mut Vec<u8>,
+    limit: usize,
+    read: &mut usize,
+) -> Poll<io::Result<bool>> {
+    loop {
+        // Pending here means the reader will wake us.
+        let available = ready!(reader.as_mut().poll_fill_buf(cx))?;
+        if available.is_empty() {
+            return Poll::Ready(Ok(false));
+        }
+        let room = limit.saturating_sub(buf.len());
+        let (used, found) = match memchr(delim, available) {
+            Some(i) if i < room => (i + 1, true),
+            _ => (available.len().min(room), false),
+        };
+        buf.extend_from_slice(&available[..used]);
+        reader.as_mut().consume(used);
+        *read += used;
+        if found || buf.len() >= limit {
+            return Poll::Ready(Ok(found));
+        }
+    }
+}
+
+fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
+    haystack.iter().position(|&b| b == needle)
+}
+
+/// The lines of an [`AsyncBufRead`], from [`AsyncBufReadExt::lines`].
+#[derive(Debug)]
+pub struct Lines<R> {
+    reader: R,
+    buf: String,
+}
+
+impl<R: AsyncBufRead + Unpin> Lines<R> {
+    /// The next line without its line ending, or `None` at end of stream.
+    ///
+    /// ```
+    /// use oneloop::io::{AsyncBufReadExt, BufReader};
+    /// oneloop::run(async {
+    ///     let mut lines = BufReader::new(&b"x\n"[..]).lines();
+    ///     assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("x"));
+    /// });
+    /// ```
+    pub async fn next_line(&mut self) -> io::Result<Option<String>> {
+        let n = self.reader.read_line(&mut self.buf).await?;
+        if n == 0 && self.buf.is_empty() {
+            return Ok(None);
+        }
+        let mut line = std::mem::take(&mut self.buf);
+        if line.ends_with('\n') {
+            line.pop();
+            if line.ends_with('\r') {
+                line.pop();
+            }
+        }
+        Ok(Some(line))
+    }
+
+    /// The underlying reader.
+    ///
+    /// ```
+    /// use oneloop::io::{AsyncBufReadExt, BufReader};
+    /// let lines = BufReader::new(&b""[..]).lines();
+    /// let _reader = lines.into_inner();
+    /// ```
+    pub fn into_inner(self) -> R {
+        self.reader
+    }
+}

@@ -1,0 +1,165 @@
+//! Async I/O traits and helpers: `AsyncRead`, `AsyncWrite`, `AsyncBufRead`, their `Ext`
+//! traits, `BufReader`, `BufWriter`, `split` and `copy`.
+//!
+//! The traits have tokio's shape, except that `poll_read` fills a plain `&mut [u8]` (no
+//! `ReadBuf`): `Ok(0)` means end of stream (or an empty `buf`).
+//!
+//! **Cancellation.** Every oneloop I/O operation is a cancellation point: a pending cancel
+//! request of the task is delivered as an `io::Error` for which [`crate::is_cancelled`] is
+//! true, *before* any system call of that poll, so a cancelled read never drops bytes it had
+//! taken from the kernel. Where they are then depends on the operation: `read` returned
+//! nothing; `read_exact` leaves what it got in the caller's buffer; `read_until` has
+//! appended what it got to the caller's `Vec`; `read_line` has appended everything up to the
+//! last complete UTF-8 character to the caller's `String`; `BufReader` keeps its buffer.
+
+mod buf_reader;
+mod buf_writer;
+mod copy;
+mod ext;
+mod split;
+
+use std::io;
+use std::ops::DerefMut;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+pub use crate::task::is_cancelled;
+pub use buf_reader::BufReader;
+pub use buf_writer::BufWriter;
+pub use copy::copy;
+pub use ext::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, Lines};
+pub use split::{split, ReadHalf, WriteHalf};
+
+/// Reads bytes asynchronously (tokio's `AsyncRead`, with a plain slice for the buffer).
+///
+/// ```
+/// use oneloop::io::{AsyncRead, AsyncReadExt};
+///
+/// oneloop::run(async {
+///     let mut src: &[u8] = b"hello";
+///     let mut buf = [0; 8];
+///     assert_eq!(src.read(&mut buf).await.unwrap(), 5);
+/// });
+/// ```
+pub trait AsyncRead {
+    /// Reads into `buf`; `Ready(Ok(0))` is end of stream. On `Pending` the task is woken
+    /// when the source may be readable.
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
+}
+
+/// Writes bytes asynchronously (tokio's `AsyncWrite`).
+///
+/// ```
+/// use oneloop::io::AsyncWriteExt;
+///
+/// oneloop::run(async {
+///     let mut out: Vec<u8> = Vec::new();
+///     out.write_all(b"hi").await.unwrap();
+///     assert_eq!(out, b"hi");
+/// });
+/// ```
+pub trait AsyncWrite {
+    /// Writes some of `buf`, returning how much.
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;
+    /// Pushes buffered data to the destination.
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+    /// Flushes and shuts down the write side (a TCP FIN).
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+}
+
+/// Reads through an internal buffer (tokio's `AsyncBufRead`).
+///
+/// ```
+/// use oneloop::io::{AsyncBufReadExt, BufReader};
+///
+/// oneloop::run(async {
+///     let mut reader = BufReader::new(&b"one\ntwo\n"[..]);
+///     let mut line = String::new();
+///     reader.read_line(&mut line).await.unwrap();
+///     assert_eq!(line, "one\n");
+/// });
+/// ```
+pub trait AsyncBufRead: AsyncRead {
+    /// The buffered bytes, filling the buffer first if it is empty; empty at end of stream.
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>>;
+    /// Marks `amt` buffered bytes as used.
+    fn consume(self: Pin<&mut Self>, amt: usize);
+}
+
+// Forwarding impls, so `&mut T` and `Box<T>` work wherever `T` does.
+macro_rules! deref_async_read {
+    () => {
+        fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+            Pin::new(&mut **self).poll_read(cx, buf)
+        }
+    };
+}
+impl<T: ?Sized + AsyncRead + Unpin> AsyncRead for &mut T {
+    deref_async_read!();
+}
+impl<T: ?Sized + AsyncRead + Unpin> AsyncRead for Box<T> {
+    deref_async_read!();
+}
+impl<P: DerefMut<Target: AsyncRead> + Unpin> AsyncRead for Pin<P> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.get_mut().as_mut().poll_read(cx, buf)
+    }
+}
+
+macro_rules! deref_async_write {
+    () => {
+        fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+            Pin::new(&mut **self).poll_write(cx, buf)
+        }
+        fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Pin::new(&mut **self).poll_flush(cx)
+        }
+        fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+            Pin::new(&mut **self).poll_shutdown(cx)
+        }
+    };
+}
+impl<T: ?Sized + AsyncWrite + Unpin> AsyncWrite for &mut T {
+    deref_async_write!();
+}
+impl<T: ?Sized + AsyncWrite + Unpin> AsyncWrite for Box<T> {
+    deref_async_write!();
+}
+
+impl<T: ?Sized + AsyncBufRead + Unpin> AsyncBufRead for &mut T {
+    fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        Pin::new(&mut **self.get_mut()).poll_fill_buf(cx)
+    }
+    fn consume(mut self: Pin<&mut Self>, amt: usize) {
+        Pin::new(&mut **self).consume(amt)
+    }
+}
+
+/// In-memory sources and sinks, handy in tests and examples (never `Pending`).
+impl AsyncRead for &[u8] {
+    fn poll_read(mut self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        Poll::Ready(io::Read::read(&mut *self, buf))
+    }
+}
+
+impl AsyncBufRead for &[u8] {
+    fn poll_fill_buf(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        Poll::Ready(Ok(*self.get_mut()))
+    }
+    fn consume(mut self: Pin<&mut Self>, amt: usize) {
+        *self = &self[amt.min(self.len())..];
+    }
+}
+
+impl AsyncWrite for Vec<u8> {
+    fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.get_mut().extend_from_slice(buf);
+        Poll::Ready(Ok(buf.len()))
+    }
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+}

@@ -1,0 +1,59 @@
+//! `io::split`: one reader-writer as two halves that different tasks can own.
+
+use std::cell::RefCell;
+use std::io;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
+
+use super::{AsyncRead, AsyncWrite};
+
+/// Splits `io` into a read half and a write half, shared through an `Rc<RefCell<_>>` (the
+/// loop is single-threaded, so no lock is needed: a half borrows `io` only for one poll).
+/// For a `TcpStream`, prefer its own `split`/`into_split`, which share nothing.
+///
+/// ```
+/// use oneloop::io::{split, AsyncReadExt, AsyncWriteExt, BufReader};
+///
+/// oneloop::run(async {
+///     let (mut r, mut w) = split(BufReader::new(&b"in"[..]));
+///     let mut s = String::new();
+///     r.read_to_string(&mut s).await.unwrap();
+///     assert_eq!(s, "in");
+/// #   let _ = &mut w;
+/// });
+/// ```
+pub fn split<T: AsyncRead + AsyncWrite>(io: T) -> (ReadHalf<T>, WriteHalf<T>) {
+    let shared = Rc::new(RefCell::new(io));
+    (ReadHalf { io: Rc::clone(&shared) }, WriteHalf { io: shared })
+}
+
+/// The read half from [`split`].
+#[derive(Debug)]
+pub struct ReadHalf<T> {
+    io: Rc<RefCell<T>>,
+}
+
+/// The write half from [`split`].
+#[derive(Debug)]
+pub struct WriteHalf<T> {
+    io: Rc<RefCell<T>>,
+}
+
+impl<T: AsyncRead + Unpin> AsyncRead for ReadHalf<T> {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut *self.io.borrow_mut()).poll_read(cx, buf)
+    }
+}
+
+impl<T: AsyncWrite + Unpin> AsyncWrite for WriteHalf<T> {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        Pin::new(&mut *self.io.borrow_mut()).poll_write(cx, buf)
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut *self.io.borrow_mut()).poll_flush(cx)
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut *self.io.borrow_mut()).poll_shutdown(cx)
+    }
+}

@@ -1,0 +1,236 @@
+//! `TcpStream`: a connection.
+
+use std::fmt;
+use std::io::{self, Read, Write};
+use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::os::fd::AsRawFd;
+use std::pin::Pin;
+use std::task::{ready, Context, Poll};
+
+use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
+use crate::io::{AsyncRead, AsyncWrite};
+use crate::reactor::registration::Registration;
+use crate::reactor::Direction;
+use crate::task::cancel::poll_proceed;
+
+/// A TCP connection (tokio's `TcpStream`): [`AsyncRead`] + [`AsyncWrite`].
+///
+/// ```
+/// use oneloop::io::{AsyncReadExt, AsyncWriteExt};
+/// use oneloop::net::{TcpListener, TcpStream};
+///
+/// oneloop::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+///     let addr = listener.local_addr()?;
+///     let server = oneloop::spawn(async move {
+///         let (mut conn, _) = listener.accept().await?;
+///         conn.write_all(b"hello").await?;
+///         Ok::<(), std::io::Error>(())
+///     });
+///     let mut client = TcpStream::connect(addr).await?;
+///     let mut reply = String::new();
+///     client.read_to_string(&mut reply).await?;
+///     assert_eq!(reply, "hello");
+///     server.await.unwrap()
+/// }).unwrap();
+/// ```
+pub struct TcpStream {
+    /// First field: dropped (deregistered) before the socket closes.
+    registration: Registration,
+    inner: mio::net::TcpStream,
+}
+
+impl TcpStream {
+    /// Connects to `addr`, trying each resolved address in turn. A cancellation point.
+    ///
+    /// ```
+    /// oneloop::run(async {
+    ///     // Nobody listens on a port we just bound and closed: refused.
+    ///     let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    ///     let err = oneloop::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap_err();
+    ///     assert_eq!(err.kind(), std::io::ErrorKind::ConnectionRefused);
+    /// });
+    /// ```
+    pub async fn connect<A: ToSocketAddrs>(addr: A) -> io::Result<TcpStream> {
+        crate::net::each_addr(addr, TcpStream::connect_addr).await
+    }
+
+    async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
+        let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
+        // A non-blocking connect finishes when the socket becomes writable; then the outcome
+        // is in SO_ERROR (refused, unreachable, ...).
+        std::future::poll_fn(|cx| {
+            ready!(poll_proceed(cx, "connect"))?;
+            stream.registration.poll_io(cx, Direction::Write, || {
+                if let Some(err) = stream.inner.take_error()? {
+                    return Err(err);
+                }
+                match stream.inner.peer_addr() {
+                    Ok(_) => Ok(()),
+                    // Not connected yet: a spurious writable edge; wait for the next one.
+                    Err(e) if e.kind() == io::ErrorKind::NotConnected => Err(io::ErrorKind::WouldBlock.into()),
+                    Err(e) => Err(e),
+                }
+            })
+        })
+        .await?;
+        Ok(stream)
+    }
+
+    pub(crate) fn from_mio(inner: mio::net::TcpStream) -> io::Result<TcpStream> {
+        let registration = Registration::new(inner.as_raw_fd())?;
+        Ok(TcpStream { registration, inner })
+    }
+
+    /// Wraps a connected `std::net::TcpStream` (it is switched to non-blocking mode).
+    ///
+    /// ```
+    /// oneloop::run(async {
+    ///     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    ///     let s = std::net::TcpStream::connect(l.local_addr().unwrap()).unwrap();
+    ///     let stream = oneloop::net::TcpStream::from_std(s).unwrap();
+    /// #   let _ = stream;
+    /// });
+    /// ```
+    pub fn from_std(stream: std::net::TcpStream) -> io::Result<TcpStream> {
+        stream.set_nonblocking(true)?;
+        TcpStream::from_mio(mio::net::TcpStream::from_std(stream))
+    }
+
+    /// The remote address.
+    ///
+    /// ```
+    /// # oneloop::run(async {
+    /// # let l = oneloop::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// let stream = oneloop::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    /// assert_eq!(stream.peer_addr().unwrap(), l.local_addr().unwrap());
+    /// # });
+    /// ```
+    pub fn peer_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.peer_addr()
+    }
+
+    /// The local address.
+    ///
+    /// ```
+    /// # oneloop::run(async {
+    /// # let l = oneloop::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// let stream = oneloop::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    /// assert!(stream.local_addr().unwrap().ip().is_loopback());
+    /// # });
+    /// ```
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.inner.local_addr()
+    }
+
+    /// Sets `TCP_NODELAY` (no Nagle delay for small writes).
+    ///
+    /// ```
+    /// # oneloop::run(async {
+    /// # let l = oneloop::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// let stream = oneloop::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    /// stream.set_nodelay(true).unwrap();
+    /// assert!(stream.nodelay().unwrap());
+    /// # });
+    /// ```
+    pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
+        self.inner.set_nodelay(nodelay)
+    }
+
+    /// Whether `TCP_NODELAY` is set.
+    ///
+    /// ```
+    /// # oneloop::run(async {
+    /// # let l = oneloop::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// let stream = oneloop::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    /// assert!(!stream.nodelay().unwrap());
+    /// # });
+    /// ```
+    pub fn nodelay(&self) -> io::Result<bool> {
+        self.inner.nodelay()
+    }
+
+    /// Borrowed read and write halves, usable at once in one task (e.g. with `join!`).
+    ///
+    /// ```
+    /// # oneloop::run(async {
+    /// # let l = oneloop::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// let mut stream = oneloop::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    /// let (_reader, _writer) = stream.split();
+    /// # });
+    /// ```
+    pub fn split(&mut self) -> (ReadHalf<'_>, WriteHalf<'_>) {
+        ReadHalf::pair(self)
+    }
+
+    /// Owned halves that separate tasks can hold.
+    ///
+    /// ```
+    /// # oneloop::run(async {
+    /// # let l = oneloop::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    /// let stream = oneloop::net::TcpStream::connect(l.local_addr().unwrap()).await.unwrap();
+    /// let (reader, writer) = stream.into_split();
+    /// let stream = reader.reunite(writer).unwrap();
+    /// # let _ = stream;
+    /// # });
+    /// ```
+    pub fn into_split(self) -> (OwnedReadHalf, OwnedWriteHalf) {
+        OwnedReadHalf::pair(self)
+    }
+
+    /// Reads into `buf` when readable (the leaf of every read on this stream).
+    pub(crate) fn poll_read_priv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        // Cancellation point first: a cancel must not cost bytes taken from the kernel.
+        ready!(poll_proceed(cx, "read"))?;
+        self.registration.poll_io(cx, Direction::Read, || (&self.inner).read(buf))
+    }
+
+    pub(crate) fn poll_write_priv(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        ready!(poll_proceed(cx, "write"))?;
+        self.registration.poll_io(cx, Direction::Write, || (&self.inner).write(buf))
+    }
+
+    pub(crate) fn shutdown_write(&self) -> io::Result<()> {
+        match self.inner.shutdown(Shutdown::Write) {
+            // Already shut down, or the peer is gone: either way, nothing more will be sent.
+            Err(e) if e.kind() == io::ErrorKind::NotConnected => Ok(()),
+            other => other,
+        }
+    }
+}
+
+impl AsyncRead for TcpStream {
+    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        self.poll_read_priv(cx, buf)
+    }
+}
+
+impl AsyncWrite for TcpStream {
+    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        self.poll_write_priv(cx, buf)
+    }
+
+    /// A socket has no user-space buffer: nothing to flush.
+    fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        Poll::Ready(self.shutdown_write())
+    }
+}
+
+impl fmt::Debug for TcpStream {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TcpStream")
+            .field("local_addr", &self.inner.local_addr().ok())
+            .field("peer_addr", &self.inner.peer_addr().ok())
+            .finish()
+    }
+}
+
+impl AsRawFd for TcpStream {
+    fn as_raw_fd(&self) -> std::os::fd::RawFd {
+        self.inner.as_raw_fd()
+    }
+}

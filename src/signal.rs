@@ -1,0 +1,214 @@
+//! `ctrl_c()`: wait for SIGINT, through the reactor.
+//!
+//! A signal handler may do almost nothing safely; writing a byte to a pipe is one of the few
+//! things it may do. So each waiting `ctrl_c()` gets a non-blocking pipe whose read end is
+//! registered with the loop's reactor, and the SIGINT handler writes one byte to the pipe
+//! of every active waiter: the reactor then sees the read end become readable and wakes the
+//! task (the "self-pipe trick").
+//!
+//! The handler is installed only while someone waits: with the first waiter, and the
+//! previous disposition is restored when the last waiter is gone, so a program that does
+//! not wait for Ctrl-C still dies of it as usual. Pipes are pooled and never closed: the
+//! handler may be writing to a pipe at the very moment its waiter goes away, and writing to
+//! a closed — or worse, reused — descriptor would be a bug no test could catch.
+
+use std::future::poll_fn;
+use std::io;
+use std::os::fd::RawFd;
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::{Mutex, PoisonError};
+use std::task::ready;
+
+use crate::reactor::registration::Registration;
+use crate::reactor::Direction;
+use crate::task::cancel::poll_proceed;
+
+/// How many `ctrl_c()` futures may wait at once in the whole process.
+const MAX_WAITERS: usize = 64;
+
+/// Write ends of the pooled pipes (-1: not created yet), read by the handler.
+static WRITE_FDS: [AtomicI32; MAX_WAITERS] = [const { AtomicI32::new(-1) }; MAX_WAITERS];
+/// Which pipes have a waiter now; the handler writes only to those.
+static ACTIVE: [AtomicBool; MAX_WAITERS] = [const { AtomicBool::new(false) }; MAX_WAITERS];
+
+struct State {
+    /// Read ends of the pooled pipes.
+    read_fds: [RawFd; MAX_WAITERS],
+    waiters: usize,
+    /// The disposition SIGINT had before the first waiter, restored after the last.
+    previous: Option<libc::sigaction>,
+}
+
+static STATE: Mutex<State> = Mutex::new(State {
+    read_fds: [-1; MAX_WAITERS],
+    waiters: 0,
+    previous: None,
+});
+
+extern "C" fn on_sigint(_signal: libc::c_int) {
+    // Only async-signal-safe calls here: atomic loads and write(2). errno is saved and
+    // restored because write may change it under the interrupted code's feet.
+    let saved = errno();
+    for (fd, active) in WRITE_FDS.iter().zip(&ACTIVE) {
+        let fd = fd.load(Ordering::Acquire);
+        if fd >= 0 && active.load(Ordering::Acquire) {
+            // SAFETY: writing one byte from a static buffer to a descriptor this module owns
+            // and never closes; a full pipe just makes write fail with EAGAIN.
+            #[allow(unsafe_code)]
+            unsafe {
+                libc::write(fd, b"!".as_ptr().cast(), 1);
+            }
+        }
+    }
+    set_errno(saved);
+}
+
+#[cfg(any(target_os = "linux", target_os = "android"))]
+#[allow(unsafe_code)]
+fn errno_location() -> *mut libc::c_int {
+    // SAFETY: returns a pointer to this thread's errno; always valid.
+    unsafe { libc::__errno_location() }
+}
+
+#[cfg(not(any(target_os = "linux", target_os = "android")))]
+#[allow(unsafe_code)]
+fn errno_location() -> *mut libc::c_int {
+    // SAFETY: returns a pointer to this thread's errno; always valid.
+    unsafe { libc::__error() }
+}
+
+#[allow(unsafe_code)]
+fn errno() -> libc::c_int {
+    // SAFETY: the pointer is this thread's errno.
+    unsafe { *errno_location() }
+}
+
+#[allow(unsafe_code)]
+fn set_errno(value: libc::c_int) {
+    // SAFETY: the pointer is this thread's errno.
+    unsafe { *errno_location() = value }
+}
+
+/// Waits for Ctrl-C (SIGINT). A cancellation point. The handler is installed while at least
+/// one `ctrl_c()` is waiting; each signal completes every future waiting at that moment.
+///
+/// ```no_run
+/// #[oneloop::main]
+/// async fn main() {
+///     println!("press Ctrl-C");
+///     oneloop::signal::ctrl_c().await.expect("cannot listen for Ctrl-C");
+///     println!("bye");
+/// }
+/// ```
+pub async fn ctrl_c() -> io::Result<()> {
+    let waiter = Waiter::new()?;
+    poll_fn(|cx| {
+        ready!(poll_proceed(cx, "ctrl_c"))?;
+        waiter.registration.poll_io(cx, Direction::Read, || {
+            let mut byte = [0u8; 64];
+            // SAFETY: reading into a local buffer of the length given.
+            #[allow(unsafe_code)]
+            let n = unsafe { libc::read(waiter.read_fd, byte.as_mut_ptr().cast(), byte.len()) };
+            if n > 0 {
+                Ok(())
+            } else {
+                Err(io::Error::last_os_error()) // EAGAIN: nothing yet, wait for readiness
+            }
+        })
+    })
+    .await
+}
+
+/// One waiting `ctrl_c()`: a pooled pipe, active, registered with the reactor.
+struct Waiter {
+    /// First field: deregistered before the slot is given back.
+    registration: Registration,
+    read_fd: RawFd,
+    slot: usize,
+}
+
+impl Waiter {
+    fn new() -> io::Result<Waiter> {
+        let mut state = STATE.lock().unwrap_or_else(PoisonError::into_inner);
+        let slot = (0..MAX_WAITERS)
+            .find(|&i| !ACTIVE[i].load(Ordering::Acquire))
+            .ok_or_else(|| io::Error::other("more than 64 ctrl_c() futures are waiting at once"))?;
+        if state.read_fds[slot] < 0 {
+            let (read_fd, write_fd) = nonblocking_pipe()?;
+            state.read_fds[slot] = read_fd;
+            WRITE_FDS[slot].store(write_fd, Ordering::Release);
+        }
+        let read_fd = state.read_fds[slot];
+        drain(read_fd); // a byte left from an earlier signal must not fire this waiter
+        let registration = Registration::new(read_fd)?;
+        if state.waiters == 0 {
+            state.previous = Some(install_handler()?);
+        }
+        state.waiters += 1;
+        ACTIVE[slot].store(true, Ordering::Release);
+        Ok(Waiter { registration, read_fd, slot })
+    }
+}
+
+impl Drop for Waiter {
+    fn drop(&mut self) {
+        let mut state = STATE.lock().unwrap_or_else(PoisonError::into_inner);
+        ACTIVE[self.slot].store(false, Ordering::Release);
+        state.waiters -= 1;
+        if state.waiters == 0 {
+            if let Some(previous) = state.previous.take() {
+                restore_handler(&previous);
+            }
+        }
+        // `registration` is dropped after this body: deregistered; the pipe stays pooled.
+    }
+}
+
+#[allow(unsafe_code)]
+fn nonblocking_pipe() -> io::Result<(RawFd, RawFd)> {
+    let mut fds = [0 as libc::c_int; 2];
+    // SAFETY: `fds` has room for the two descriptors pipe(2) writes.
+    if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
+        return Err(io::Error::last_os_error());
+    }
+    for fd in fds {
+        // SAFETY: plain fcntl calls on descriptors we just created.
+        unsafe {
+            libc::fcntl(fd, libc::F_SETFL, libc::fcntl(fd, libc::F_GETFL) | libc::O_NONBLOCK);
+            libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
+        }
+    }
+    Ok((fds[0], fds[1]))
+}
+
+fn drain(fd: RawFd) {
+    let mut buf = [0u8; 64];
+    // SAFETY: reading into a local buffer of the length given, from a non-blocking pipe.
+    #[allow(unsafe_code)]
+    while unsafe { libc::read(fd, buf.as_mut_ptr().cast(), buf.len()) } > 0 {}
+}
+
+#[allow(unsafe_code)]
+fn install_handler() -> io::Result<libc::sigaction> {
+    // SAFETY: a zeroed sigaction is a valid "no flags, empty mask" value; we then set the
+    // handler to a function that only does async-signal-safe work (see `on_sigint`).
+    unsafe {
+        let mut action: libc::sigaction = std::mem::zeroed();
+        action.sa_sigaction = on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t;
+        action.sa_flags = libc::SA_RESTART;
+        libc::sigemptyset(&mut action.sa_mask);
+        let mut previous: libc::sigaction = std::mem::zeroed();
+        if libc::sigaction(libc::SIGINT, &action, &mut previous) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        Ok(previous)
+    }
+}
+
+#[allow(unsafe_code)]
+fn restore_handler(previous: &libc::sigaction) {
+    // SAFETY: `previous` is what sigaction(2) gave us; putting it back is always valid.
+    unsafe {
+        libc::sigaction(libc::SIGINT, previous, std::ptr::null_mut());
+    }
+}
