@@ -21,7 +21,6 @@
 //!     spinner.cancel();
 //!     assert_eq!(spinner.await.unwrap(), "cancelled, cleaned up");
 //! }
-//! # main();
 //! ```
 //!
 //! | module | what lives there |

@@ -14,14 +14,22 @@ use super::{AsyncRead, AsyncWrite};
 ///
 /// ```
 /// use oneloop::io::{split, AsyncReadExt, AsyncWriteExt, BufReader};
+/// use oneloop::net::{TcpListener, TcpStream};
 ///
 /// oneloop::run(async {
-///     let (mut r, mut w) = split(BufReader::new(&b"in"[..]));
-///     let mut s = String::new();
-///     r.read_to_string(&mut s).await.unwrap();
-///     assert_eq!(s, "in");
-/// #   let _ = &mut w;
-/// });
+///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+///     let client = TcpStream::connect(listener.local_addr()?).await?;
+///     let (server, _) = listener.accept().await?;
+///     let (mut reader, mut writer) = split(BufReader::new(server));
+///     let (mut client_reader, mut client_writer) = split(client);
+///     client_writer.write_all(b"ping").await?;
+///     let mut word = [0; 4];
+///     reader.read_exact(&mut word).await?;
+///     writer.write_all(&word).await?;
+///     client_reader.read_exact(&mut word).await?;
+///     assert_eq!(&word, b"ping");
+///     Ok::<(), std::io::Error>(())
+/// }).unwrap();
 /// ```
 pub fn split<T: AsyncRead + AsyncWrite>(io: T) -> (ReadHalf<T>, WriteHalf<T>) {
     let shared = Rc::new(RefCell::new(io));

@@ -32,12 +32,15 @@ pub struct OwnedReadHalf(Rc<TcpStream>);
 
 /// The owned write half of [`TcpStream::into_split`]. Dropping it shuts the write side
 /// down (the peer reads end of stream), as tokio's does.
-pub struct OwnedWriteHalf(Rc<TcpStream>);
+pub struct OwnedWriteHalf(Rc<TcpStream>, ShutdownOnDrop);
+
+/// Whether dropping the write half shuts the write side down (not when it is reunited).
+struct ShutdownOnDrop(bool);
 
 impl OwnedReadHalf {
     pub(crate) fn pair(stream: TcpStream) -> (OwnedReadHalf, OwnedWriteHalf) {
         let stream = Rc::new(stream);
-        (OwnedReadHalf(Rc::clone(&stream)), OwnedWriteHalf(stream))
+        (OwnedReadHalf(Rc::clone(&stream)), OwnedWriteHalf(stream, ShutdownOnDrop(true)))
     }
 
     /// Puts the halves back together; gives them back if they are from different streams.
@@ -50,13 +53,13 @@ impl OwnedReadHalf {
     /// assert!(r.reunite(w).is_ok());
     /// # });
     /// ```
-    pub fn reunite(self, other: OwnedWriteHalf) -> Result<TcpStream, ReuniteError> {
+    pub fn reunite(self, mut other: OwnedWriteHalf) -> Result<TcpStream, ReuniteError> {
         if !Rc::ptr_eq(&self.0, &other.0) {
             return Err(ReuniteError(self, other));
         }
+        other.1 .0 = false; // being reunited, not closed
         let rc = Rc::clone(&self.0);
-        drop(self);
-        std::mem::forget(other); // its Drop would shut the write side down
+        drop((self, other));
         Rc::try_unwrap(rc).map_err(|_| unreachable!("both halves were given back"))
     }
 
@@ -91,7 +94,9 @@ impl OwnedWriteHalf {
 
 impl Drop for OwnedWriteHalf {
     fn drop(&mut self) {
-        let _ = self.0.shutdown_write();
+        if self.1 .0 {
+            let _ = self.0.shutdown_write();
+        }
     }
 }
 

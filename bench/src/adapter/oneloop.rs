@@ -1,0 +1,127 @@
+//! oneloop. The sleep and yield futures give a `Result` (the cancellation rule); the adapter
+//! drops it, which costs nothing.
+//!
+//! The channel, semaphore and network parts are behind the `oneloop-io` feature until
+//! `oneloop::sync::{mpsc, Semaphore}`, `oneloop::net` and `oneloop::io` land.
+
+use std::future::Future;
+use std::time::Duration;
+
+pub const NAME: &str = "oneloop";
+
+/// Runs `f` on a fresh `oneloop::Runtime`.
+pub fn block_on<F: Future>(f: F) -> F::Output {
+    oneloop::Runtime::new().expect("oneloop runtime").block_on(f)
+}
+
+pub type Join<T> = oneloop::JoinHandle<T>;
+
+pub fn spawn<F>(f: F) -> Join<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    oneloop::spawn(f)
+}
+
+pub async fn join<T>(h: Join<T>) -> T {
+    h.await.expect("task failed")
+}
+
+pub async fn abort_join<T>(h: Join<T>) {
+    h.abort();
+    let _ = h.await;
+}
+
+/// `cancel()` (asyncio's rule: `Err(Cancelled)` at the task's next await), then the join.
+pub async fn cancel_join<T>(h: Join<T>) -> Option<()> {
+    h.cancel();
+    let _ = h.await;
+    Some(())
+}
+
+pub fn sleep_future(d: Duration) -> oneloop::time::Sleep {
+    oneloop::time::sleep(d)
+}
+
+pub async fn sleep(d: Duration) {
+    let _ = oneloop::time::sleep(d).await;
+}
+
+pub async fn yield_now() {
+    let _ = oneloop::task::yield_now().await;
+}
+
+#[cfg(feature = "oneloop-io")]
+pub use self::io_parts::*;
+
+#[cfg(feature = "oneloop-io")]
+mod io_parts {
+    use std::io;
+    use std::net::SocketAddr;
+
+    use oneloop::io::{AsyncReadExt, AsyncWriteExt};
+
+    // ---- sync ------------------------------------------------------------------------------
+
+    pub type Tx<T> = oneloop::sync::mpsc::Sender<T>;
+    pub type Rx<T> = oneloop::sync::mpsc::Receiver<T>;
+
+    pub fn channel<T>(cap: usize) -> (Tx<T>, Rx<T>) {
+        oneloop::sync::mpsc::channel(cap)
+    }
+
+    pub async fn send<T>(tx: &Tx<T>, v: T) {
+        if tx.send(v).await.is_err() {
+            panic!("channel closed");
+        }
+    }
+
+    pub async fn recv<T>(rx: &mut Rx<T>) -> Option<T> {
+        rx.recv().await.expect("cancelled")
+    }
+
+    pub type Semaphore = oneloop::sync::Semaphore;
+
+    pub fn semaphore(permits: usize) -> Semaphore {
+        oneloop::sync::Semaphore::new(permits)
+    }
+
+    pub async fn acquire_release(s: &Semaphore) {
+        let permit = s.acquire().await.expect("acquire");
+        drop(permit);
+    }
+
+    // ---- net -------------------------------------------------------------------------------
+
+    pub type Listener = oneloop::net::TcpListener;
+    pub type Stream = oneloop::net::TcpStream;
+
+    pub fn listener_from_std(l: std::net::TcpListener) -> Listener {
+        oneloop::net::TcpListener::from_std(l).expect("from_std")
+    }
+
+    pub async fn accept(l: &Listener) -> io::Result<Stream> {
+        let (s, _) = l.accept().await?;
+        s.set_nodelay(true)?;
+        Ok(s)
+    }
+
+    pub async fn connect(addr: SocketAddr) -> io::Result<Stream> {
+        let s = oneloop::net::TcpStream::connect(addr).await?;
+        s.set_nodelay(true)?;
+        Ok(s)
+    }
+
+    pub async fn read(s: &mut Stream, buf: &mut [u8]) -> io::Result<usize> {
+        s.read(buf).await
+    }
+
+    pub async fn read_exact(s: &mut Stream, buf: &mut [u8]) -> io::Result<()> {
+        s.read_exact(buf).await.map(drop)
+    }
+
+    pub async fn write_all(s: &mut Stream, buf: &[u8]) -> io::Result<()> {
+        s.write_all(buf).await
+    }
+}
