@@ -52,5 +52,10 @@ pub mod task;
 pub mod time;
 
 pub use oneloop_macros::{main, test};
+
+/// README.md's code blocks, compiled and run as doctests so the README cannot go stale.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
 pub use runtime::{run, Builder, Runtime};
 pub use task::{is_cancelled, spawn, Cancelled, JoinError, JoinHandle};
