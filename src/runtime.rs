@@ -128,6 +128,7 @@ impl Builder {
             current: Cell::new(None),
             budget: Cell::new(BUDGET),
             next_id: Cell::new(1),
+            scratch: RefCell::new(Vec::new()),
             counters: Default::default(),
             trace,
         };
@@ -290,13 +291,12 @@ fn turn(
     let timeout =
         wait_timeout(core, started).map_or(max_wait, |t| Some(max_wait.map_or(t, |m| m.min(t))));
     // 2. Wait for I/O readiness (or a cross-thread wake, or the timeout).
-    let mut wakers: Vec<Waker> = Vec::new();
+    let mut wakers = std::mem::take(&mut *core.scratch.borrow_mut());
     let events = core.reactor.poll(timeout, &mut wakers)?;
     bump(&core.counters.io_events, events as u64);
     wake_all(&mut wakers);
     // 3. Wakes from other threads.
-    let mut remote = Vec::new();
-    core.remote.drain(&mut remote);
+    let remote = core.remote.drain();
     bump(&core.counters.remote_wakes, remote.len() as u64);
     for TaskRef {
         slot, generation, ..
@@ -310,8 +310,9 @@ fn turn(
     bump(&core.counters.timers_fired, fired as u64);
     wake_all(&mut wakers);
     // 5. Deferred wakes (`yield_now`, spent budgets) go behind timers and I/O.
-    let mut deferred = std::mem::take(&mut *core.deferred.borrow_mut());
-    wake_all(&mut deferred);
+    std::mem::swap(&mut wakers, &mut *core.deferred.borrow_mut());
+    wake_all(&mut wakers);
+    *core.scratch.borrow_mut() = wakers;
     // 6. Run ready tasks.
     let mut ran = 0;
     let mut root_panic = None;

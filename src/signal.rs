@@ -146,7 +146,11 @@ impl Waiter {
         }
         state.waiters += 1;
         ACTIVE[slot].store(true, Ordering::Release);
-        Ok(Waiter { registration, read_fd, slot })
+        Ok(Waiter {
+            registration,
+            read_fd,
+            slot,
+        })
     }
 }
 
@@ -174,7 +178,11 @@ fn nonblocking_pipe() -> io::Result<(RawFd, RawFd)> {
     for fd in fds {
         // SAFETY: plain fcntl calls on descriptors we just created.
         unsafe {
-            libc::fcntl(fd, libc::F_SETFL, libc::fcntl(fd, libc::F_GETFL) | libc::O_NONBLOCK);
+            libc::fcntl(
+                fd,
+                libc::F_SETFL,
+                libc::fcntl(fd, libc::F_GETFL) | libc::O_NONBLOCK,
+            );
             libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
         }
     }

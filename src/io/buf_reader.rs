@@ -97,7 +97,11 @@ impl<R> BufReader<R> {
 }
 
 impl<R: AsyncRead + Unpin> AsyncRead for BufReader<R> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, out: &mut [u8]) -> Poll<io::Result<usize>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        out: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         // A large read into an empty buffer skips the copy.
         if self.pos == self.filled && out.len() >= self.buf.len() {
             return Pin::new(&mut self.inner).poll_read(cx, out);
@@ -128,7 +132,11 @@ impl<R: AsyncRead + Unpin> AsyncBufRead for BufReader<R> {
 }
 
 impl<R: AsyncWrite + Unpin> AsyncWrite for BufReader<R> {
-    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.inner).poll_write(cx, buf)
     }
     fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

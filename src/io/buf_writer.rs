@@ -108,7 +108,11 @@ impl<W: AsyncWrite + Unpin> BufWriter<W> {
 }
 
 impl<W: AsyncWrite + Unpin> AsyncWrite for BufWriter<W> {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, data: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        data: &[u8],
+    ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
         if this.buf.len() + data.len() > this.capacity {
             ready!(this.poll_flush_buf(cx))?;
@@ -135,7 +139,11 @@ impl<W: AsyncWrite + Unpin> AsyncWrite for BufWriter<W> {
 }
 
 impl<W: AsyncRead + Unpin> AsyncRead for BufWriter<W> {
-    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut self.inner).poll_read(cx, buf)
     }
 }

@@ -52,7 +52,10 @@ pub trait AsyncReadExt: AsyncRead {
     ///     assert_eq!(err.kind(), std::io::ErrorKind::UnexpectedEof);
     /// });
     /// ```
-    fn read_exact<'a>(&'a mut self, buf: &'a mut [u8]) -> impl Future<Output = io::Result<usize>> + 'a
+    fn read_exact<'a>(
+        &'a mut self,
+        buf: &'a mut [u8],
+    ) -> impl Future<Output = io::Result<usize>> + 'a
     where
         Self: Unpin,
     {
@@ -79,7 +82,10 @@ pub trait AsyncReadExt: AsyncRead {
     ///     assert_eq!(all, b"abc");
     /// });
     /// ```
-    fn read_to_end<'a>(&'a mut self, buf: &'a mut Vec<u8>) -> impl Future<Output = io::Result<usize>> + 'a
+    fn read_to_end<'a>(
+        &'a mut self,
+        buf: &'a mut Vec<u8>,
+    ) -> impl Future<Output = io::Result<usize>> + 'a
     where
         Self: Unpin,
     {
@@ -117,14 +123,18 @@ pub trait AsyncReadExt: AsyncRead {
     ///     assert_eq!(text, "abc");
     /// });
     /// ```
-    fn read_to_string<'a>(&'a mut self, buf: &'a mut String) -> impl Future<Output = io::Result<usize>> + 'a
+    fn read_to_string<'a>(
+        &'a mut self,
+        buf: &'a mut String,
+    ) -> impl Future<Output = io::Result<usize>> + 'a
     where
         Self: Unpin,
     {
         async move {
             let mut bytes = Vec::new();
             self.read_to_end(&mut bytes).await?;
-            let text = String::from_utf8(bytes).map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
+            let text = String::from_utf8(bytes)
+                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
             buf.push_str(&text);
             Ok(text.len())
         }
@@ -243,13 +253,24 @@ pub trait AsyncBufReadExt: AsyncBufRead {
     ///     assert_eq!(r.read_until(b'\n', &mut line).await.unwrap(), 2);
     /// });
     /// ```
-    fn read_until<'a>(&'a mut self, delim: u8, buf: &'a mut Vec<u8>) -> impl Future<Output = io::Result<usize>> + 'a
+    fn read_until<'a>(
+        &'a mut self,
+        delim: u8,
+        buf: &'a mut Vec<u8>,
+    ) -> impl Future<Output = io::Result<usize>> + 'a
     where
         Self: Unpin,
     {
         let mut read = 0;
         poll_fn(move |cx| {
-            let result = ready!(poll_read_until(Pin::new(&mut *self), cx, delim, buf, usize::MAX, &mut read));
+            let result = ready!(poll_read_until(
+                Pin::new(&mut *self),
+                cx,
+                delim,
+                buf,
+                usize::MAX,
+                &mut read
+            ));
             Poll::Ready(result.map(|_| std::mem::take(&mut read)))
         })
     }
@@ -268,14 +289,24 @@ pub trait AsyncBufReadExt: AsyncBufRead {
     ///     assert_eq!(line, "one\n");
     /// });
     /// ```
-    fn read_line<'a>(&'a mut self, buf: &'a mut String) -> impl Future<Output = io::Result<usize>> + 'a
+    fn read_line<'a>(
+        &'a mut self,
+        buf: &'a mut String,
+    ) -> impl Future<Output = io::Result<usize>> + 'a
     where
         Self: Unpin,
     {
         let mut bytes = Vec::new();
         let mut read = 0;
         poll_fn(move |cx| {
-            let result = ready!(poll_read_until(Pin::new(&mut *self), cx, b'\n', &mut bytes, usize::MAX, &mut read));
+            let result = ready!(poll_read_until(
+                Pin::new(&mut *self),
+                cx,
+                b'\n',
+                &mut bytes,
+                usize::MAX,
+                &mut read
+            ));
             let bytes = std::mem::take(&mut bytes);
             Poll::Ready(match (result, String::from_utf8(bytes)) {
                 (Ok(_), Ok(text)) => {
@@ -311,7 +342,10 @@ pub trait AsyncBufReadExt: AsyncBufRead {
     where
         Self: Sized,
     {
-        Lines { reader: self, buf: String::new() }
+        Lines {
+            reader: self,
+            buf: String::new(),
+        }
     }
 }
 

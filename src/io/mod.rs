@@ -44,7 +44,11 @@ pub use split::{split, ReadHalf, WriteHalf};
 pub trait AsyncRead {
     /// Reads into `buf`; `Ready(Ok(0))` is end of stream. On `Pending` the task is woken
     /// when the source may be readable.
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>>;
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>>;
 }
 
 /// Writes bytes asynchronously (tokio's `AsyncWrite`).
@@ -60,7 +64,11 @@ pub trait AsyncRead {
 /// ```
 pub trait AsyncWrite {
     /// Writes some of `buf`, returning how much.
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>>;
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>>;
     /// Pushes buffered data to the destination.
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
     /// Flushes and shuts down the write side (a TCP FIN).
@@ -89,7 +97,11 @@ pub trait AsyncBufRead: AsyncRead {
 // Forwarding impls, so `&mut T` and `Box<T>` work wherever `T` does.
 macro_rules! deref_async_read {
     () => {
-        fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+        fn poll_read(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &mut [u8],
+        ) -> Poll<io::Result<usize>> {
             Pin::new(&mut **self).poll_read(cx, buf)
         }
     };
@@ -101,14 +113,22 @@ impl<T: ?Sized + AsyncRead + Unpin> AsyncRead for Box<T> {
     deref_async_read!();
 }
 impl<P: DerefMut<Target: AsyncRead> + Unpin> AsyncRead for Pin<P> {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         self.get_mut().as_mut().poll_read(cx, buf)
     }
 }
 
 macro_rules! deref_async_write {
     () => {
-        fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        fn poll_write(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            buf: &[u8],
+        ) -> Poll<io::Result<usize>> {
             Pin::new(&mut **self).poll_write(cx, buf)
         }
         fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
@@ -137,7 +157,11 @@ impl<T: ?Sized + AsyncBufRead + Unpin> AsyncBufRead for &mut T {
 
 /// In-memory sources and sinks, handy in tests and examples (never `Pending`).
 impl AsyncRead for &[u8] {
-    fn poll_read(mut self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    fn poll_read(
+        mut self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         Poll::Ready(io::Read::read(&mut *self, buf))
     }
 }
@@ -152,7 +176,11 @@ impl AsyncBufRead for &[u8] {
 }
 
 impl AsyncWrite for Vec<u8> {
-    fn poll_write(self: Pin<&mut Self>, _cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         self.get_mut().extend_from_slice(buf);
         Poll::Ready(Ok(buf.len()))
     }

@@ -33,7 +33,12 @@ use super::{AsyncRead, AsyncWrite};
 /// ```
 pub fn split<T: AsyncRead + AsyncWrite>(io: T) -> (ReadHalf<T>, WriteHalf<T>) {
     let shared = Rc::new(RefCell::new(io));
-    (ReadHalf { io: Rc::clone(&shared) }, WriteHalf { io: shared })
+    (
+        ReadHalf {
+            io: Rc::clone(&shared),
+        },
+        WriteHalf { io: shared },
+    )
 }
 
 /// The read half from [`split`].
@@ -49,13 +54,21 @@ pub struct WriteHalf<T> {
 }
 
 impl<T: AsyncRead + Unpin> AsyncRead for ReadHalf<T> {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut *self.io.borrow_mut()).poll_read(cx, buf)
     }
 }
 
 impl<T: AsyncWrite + Unpin> AsyncWrite for WriteHalf<T> {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         Pin::new(&mut *self.io.borrow_mut()).poll_write(cx, buf)
     }
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {

@@ -45,7 +45,10 @@ impl UdpSocket {
         crate::net::each_addr(addr, |addr| async move {
             let inner = mio::net::UdpSocket::bind(addr)?;
             let registration = Registration::new(inner.as_raw_fd())?;
-            Ok(UdpSocket { registration, inner })
+            Ok(UdpSocket {
+                registration,
+                inner,
+            })
         })
         .await
     }
@@ -77,7 +80,10 @@ impl UdpSocket {
             .to_socket_addrs()?
             .next()
             .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to send to"))?;
-        self.io(Direction::Write, "send_to", || self.inner.send_to(buf, target)).await
+        self.io(Direction::Write, "send_to", || {
+            self.inner.send_to(buf, target)
+        })
+        .await
     }
 
     /// Receives a datagram; returns its length and sender. A datagram longer than `buf` is
@@ -92,7 +98,8 @@ impl UdpSocket {
     /// });
     /// ```
     pub async fn recv_from(&self, buf: &mut [u8]) -> io::Result<(usize, SocketAddr)> {
-        self.io(Direction::Read, "recv_from", || self.inner.recv_from(buf)).await
+        self.io(Direction::Read, "recv_from", || self.inner.recv_from(buf))
+            .await
     }
 
     /// Sends to the connected peer.
@@ -105,7 +112,8 @@ impl UdpSocket {
     /// });
     /// ```
     pub async fn send(&self, buf: &[u8]) -> io::Result<usize> {
-        self.io(Direction::Write, "send", || self.inner.send(buf)).await
+        self.io(Direction::Write, "send", || self.inner.send(buf))
+            .await
     }
 
     /// Receives from the connected peer.
@@ -120,7 +128,8 @@ impl UdpSocket {
     /// });
     /// ```
     pub async fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
-        self.io(Direction::Read, "recv", || self.inner.recv(buf)).await
+        self.io(Direction::Read, "recv", || self.inner.recv(buf))
+            .await
     }
 
     /// The local address.
@@ -136,7 +145,12 @@ impl UdpSocket {
     }
 
     /// One operation: the cancellation point, then the system call when ready.
-    async fn io<R>(&self, direction: Direction, what: &'static str, mut op: impl FnMut() -> io::Result<R>) -> io::Result<R> {
+    async fn io<R>(
+        &self,
+        direction: Direction,
+        what: &'static str,
+        mut op: impl FnMut() -> io::Result<R>,
+    ) -> io::Result<R> {
         poll_fn(|cx| {
             ready!(poll_proceed(cx, what))?;
             self.registration.poll_io(cx, direction, &mut op)
@@ -147,6 +161,8 @@ impl UdpSocket {
 
 impl fmt::Debug for UdpSocket {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("UdpSocket").field("local_addr", &self.inner.local_addr().ok()).finish()
+        f.debug_struct("UdpSocket")
+            .field("local_addr", &self.inner.local_addr().ok())
+            .finish()
     }
 }

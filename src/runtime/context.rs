@@ -46,6 +46,9 @@ pub(crate) struct Core {
     pub(crate) budget: Cell<u32>,
     /// The next `task::Id` to hand out.
     pub(crate) next_id: Cell<u64>,
+    /// Wakers collected by one phase of a turn, kept between turns so a busy loop does
+    /// not allocate a fresh `Vec` every turn.
+    pub(crate) scratch: RefCell<Vec<Waker>>,
     /// Counters for `runtime::stats()`.
     pub(crate) counters: Counters,
     /// Print one line per turn on stderr.

@@ -64,7 +64,10 @@ fn execute(job: Job) -> Result<(), (Job, std::io::Error)> {
     }
     state.threads += 1;
     drop(state);
-    if let Err(e) = thread::Builder::new().name("oneloop-blocking".into()).spawn(worker) {
+    if let Err(e) = thread::Builder::new()
+        .name("oneloop-blocking".into())
+        .spawn(worker)
+    {
         let mut state = lock(&POOL.state);
         state.threads -= 1;
         if state.threads == 0 {
@@ -122,7 +125,10 @@ where
     F: FnOnce() -> R + Send + 'static,
     R: Send + 'static,
 {
-    let slot = Arc::new(Mutex::new(Slot { result: None, waker: None }));
+    let slot = Arc::new(Mutex::new(Slot {
+        result: None,
+        waker: None,
+    }));
     let job_slot = Arc::clone(&slot);
     let job: Job = Box::new(move || {
         let result = panic::catch_unwind(AssertUnwindSafe(f));

@@ -185,7 +185,12 @@ impl<T: 'static> Future for JoinHandle<T> {
         assert!(!self.done, "JoinHandle polled after it returned its output");
         let cell = {
             let mut tasks = self.core.tasks.borrow_mut();
-            let task = &mut tasks[self.slot as usize];
+            let Some(task) = tasks.get_mut(self.slot as usize) else {
+                // Only if the loop was dropped (which drops every task) before this poll.
+                drop(tasks);
+                self.done = true;
+                return Poll::Ready(Err(JoinError::cancelled(self.id)));
+            };
             if task.state != State::Finished {
                 if !task
                     .join_waker

@@ -14,9 +14,9 @@
 //! back while an inner future runs. A task cancelled before its first poll never runs.
 //! [`JoinHandle::abort`] is the blunt alternative (tokio's): the future is dropped.
 
+mod blocking;
 pub(crate) mod cancel;
 pub(crate) mod cell;
-mod blocking;
 mod join;
 mod join_set;
 pub(crate) mod state;
@@ -27,8 +27,8 @@ use std::fmt;
 use std::future::Future;
 use std::rc::Rc;
 
-pub use cancel::{cancelling, is_cancelled, shield, uncancel, Cancelled, Shield};
 pub use blocking::spawn_blocking;
+pub use cancel::{cancelling, is_cancelled, shield, uncancel, Cancelled, Shield};
 pub use join::{JoinError, JoinHandle};
 pub use yield_now::{yield_now, YieldNow};
 

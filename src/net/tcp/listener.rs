@@ -43,7 +43,10 @@ impl TcpListener {
     /// });
     /// ```
     pub async fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<TcpListener> {
-        crate::net::each_addr(addr, |addr| async move { TcpListener::from_mio(mio::net::TcpListener::bind(addr)?) }).await
+        crate::net::each_addr(addr, |addr| async move {
+            TcpListener::from_mio(mio::net::TcpListener::bind(addr)?)
+        })
+        .await
     }
 
     /// Wraps a listening `std::net::TcpListener` (it is switched to non-blocking mode).
@@ -62,7 +65,10 @@ impl TcpListener {
 
     fn from_mio(inner: mio::net::TcpListener) -> io::Result<TcpListener> {
         let registration = Registration::new(inner.as_raw_fd())?;
-        Ok(TcpListener { registration, inner })
+        Ok(TcpListener {
+            registration,
+            inner,
+        })
     }
 
     /// Waits for a connection. A cancellation point.
@@ -103,7 +109,9 @@ impl TcpListener {
     /// ```
     pub fn poll_accept(&self, cx: &mut Context<'_>) -> Poll<io::Result<(TcpStream, SocketAddr)>> {
         ready!(poll_proceed(cx, "accept"))?;
-        let (stream, addr) = ready!(self.registration.poll_io(cx, Direction::Read, || self.inner.accept()))?;
+        let (stream, addr) = ready!(self
+            .registration
+            .poll_io(cx, Direction::Read, || self.inner.accept()))?;
         Poll::Ready(TcpStream::from_mio(stream).map(|s| (s, addr)))
     }
 
@@ -122,7 +130,9 @@ impl TcpListener {
 
 impl fmt::Debug for TcpListener {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("TcpListener").field("local_addr", &self.inner.local_addr().ok()).finish()
+        f.debug_struct("TcpListener")
+            .field("local_addr", &self.inner.local_addr().ok())
+            .finish()
     }
 }
 

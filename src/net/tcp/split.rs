@@ -40,7 +40,10 @@ struct ShutdownOnDrop(bool);
 impl OwnedReadHalf {
     pub(crate) fn pair(stream: TcpStream) -> (OwnedReadHalf, OwnedWriteHalf) {
         let stream = Rc::new(stream);
-        (OwnedReadHalf(Rc::clone(&stream)), OwnedWriteHalf(stream, ShutdownOnDrop(true)))
+        (
+            OwnedReadHalf(Rc::clone(&stream)),
+            OwnedWriteHalf(stream, ShutdownOnDrop(true)),
+        )
     }
 
     /// Puts the halves back together; gives them back if they are from different streams.
@@ -132,7 +135,11 @@ impl fmt::Debug for OwnedWriteHalf {
 macro_rules! read_half {
     ($ty:ty) => {
         impl AsyncRead for $ty {
-            fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+            fn poll_read(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &mut [u8],
+            ) -> Poll<io::Result<usize>> {
                 self.0.poll_read_priv(cx, buf)
             }
         }
@@ -142,7 +149,11 @@ macro_rules! read_half {
 macro_rules! write_half {
     ($ty:ty) => {
         impl AsyncWrite for $ty {
-            fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+            fn poll_write(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                buf: &[u8],
+            ) -> Poll<io::Result<usize>> {
                 self.0.poll_write_priv(cx, buf)
             }
             fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {

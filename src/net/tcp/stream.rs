@@ -68,7 +68,9 @@ impl TcpStream {
                 match stream.inner.peer_addr() {
                     Ok(_) => Ok(()),
                     // Not connected yet: a spurious writable edge; wait for the next one.
-                    Err(e) if e.kind() == io::ErrorKind::NotConnected => Err(io::ErrorKind::WouldBlock.into()),
+                    Err(e) if e.kind() == io::ErrorKind::NotConnected => {
+                        Err(io::ErrorKind::WouldBlock.into())
+                    }
                     Err(e) => Err(e),
                 }
             })
@@ -79,7 +81,10 @@ impl TcpStream {
 
     pub(crate) fn from_mio(inner: mio::net::TcpStream) -> io::Result<TcpStream> {
         let registration = Registration::new(inner.as_raw_fd())?;
-        Ok(TcpStream { registration, inner })
+        Ok(TcpStream {
+            registration,
+            inner,
+        })
     }
 
     /// Wraps a connected `std::net::TcpStream` (it is switched to non-blocking mode).
@@ -179,15 +184,25 @@ impl TcpStream {
     }
 
     /// Reads into `buf` when readable (the leaf of every read on this stream).
-    pub(crate) fn poll_read_priv(&self, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    pub(crate) fn poll_read_priv(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         // Cancellation point first: a cancel must not cost bytes taken from the kernel.
         ready!(poll_proceed(cx, "read"))?;
-        self.registration.poll_io(cx, Direction::Read, || (&self.inner).read(buf))
+        self.registration
+            .poll_io(cx, Direction::Read, || (&self.inner).read(buf))
     }
 
-    pub(crate) fn poll_write_priv(&self, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    pub(crate) fn poll_write_priv(
+        &self,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         ready!(poll_proceed(cx, "write"))?;
-        self.registration.poll_io(cx, Direction::Write, || (&self.inner).write(buf))
+        self.registration
+            .poll_io(cx, Direction::Write, || (&self.inner).write(buf))
     }
 
     pub(crate) fn shutdown_write(&self) -> io::Result<()> {
@@ -200,13 +215,21 @@ impl TcpStream {
 }
 
 impl AsyncRead for TcpStream {
-    fn poll_read(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut [u8]) -> Poll<io::Result<usize>> {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut [u8],
+    ) -> Poll<io::Result<usize>> {
         self.poll_read_priv(cx, buf)
     }
 }
 
 impl AsyncWrite for TcpStream {
-    fn poll_write(self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
         self.poll_write_priv(cx, buf)
     }
 

@@ -1,0 +1,192 @@
+//! `WaitList`: the first-in-first-out queue of waiting futures that every primitive of
+//! `sync` shares (semaphore, mutex, event, notify, bounded channel senders).
+//!
+//! Each waiter is a node in a slab, linked to its neighbours by slab key, so a waiter that
+//! gives up (cancelled, or its future dropped) leaves the middle of the queue in O(1), and a
+//! warmed-up list allocates nothing. The key is the waiter's ticket: its future keeps it and
+//! looks its node up at every poll.
+//!
+//! A node has two lives. While it is *linked* it is waiting in the queue. When the primitive
+//! serves it, the node is unlinked but stays in the slab with an [`Outcome`], until the
+//! future comes back for it (at its next poll) or is dropped. That second life is what makes
+//! "no waiter is lost" possible: a future that was granted a permit and is dropped before it
+//! could see it finds `Outcome::Granted` in its node, and gives the permit on.
+//!
+//! Where tokio uses an intrusive list of nodes that live inside the futures themselves (no
+//! slab, but `unsafe` pinning and atomics), a slab keeps this safe and obvious at the cost of
+//! one indirection.
+
+use std::task::Waker;
+
+use slab::Slab;
+
+/// "No neighbour": the end of the queue, in `prev`/`next`/`head`/`tail`.
+const NIL: usize = usize::MAX;
+
+/// How a waiter left the queue (or that it has not yet).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// Still in the queue.
+    Waiting,
+    /// Served alone, with something it must pass on if it goes away without taking it (a
+    /// semaphore's permits, a `notify_one`).
+    Granted,
+    /// Woken with everyone else (`Event::set`, `notify_waiters`): nothing to pass on.
+    Broadcast,
+    /// The primitive was closed while it waited.
+    Closed,
+}
+
+/// One waiter.
+#[derive(Debug)]
+struct Node {
+    /// The previous node in the queue (towards the head), or `NIL`.
+    prev: usize,
+    /// The next node (towards the tail), or `NIL`.
+    next: usize,
+    /// The waker to wake when the node is served; taken at that moment.
+    waker: Option<Waker>,
+    /// What the waiter asks for: a number of permits (the semaphore's use; others leave 1).
+    need: u32,
+    /// Where the waiter stands.
+    outcome: Outcome,
+}
+
+/// A FIFO of waiters with O(1) removal from the middle (see the module docs).
+#[derive(Debug)]
+pub(crate) struct WaitList {
+    /// Every node: linked (waiting) or served but not yet collected by its future.
+    nodes: Slab<Node>,
+    /// The oldest waiter, or `NIL`.
+    head: usize,
+    /// The newest waiter, or `NIL`.
+    tail: usize,
+}
+
+impl WaitList {
+    pub(crate) const fn new() -> WaitList {
+        WaitList {
+            nodes: Slab::new(),
+            head: NIL,
+            tail: NIL,
+        }
+    }
+
+    /// Is nobody waiting? (Served-but-uncollected nodes do not count.)
+    pub(crate) fn is_empty(&self) -> bool {
+        self.head == NIL
+    }
+
+    /// Queues a new waiter at the tail and returns its key.
+    pub(crate) fn push_back(&mut self, waker: &Waker, need: u32) -> usize {
+        let key = self.nodes.insert(Node {
+            prev: self.tail,
+            next: NIL,
+            waker: Some(waker.clone()),
+            need,
+            outcome: Outcome::Waiting,
+        });
+        match self.tail {
+            NIL => self.head = key,
+            tail => self.nodes[tail].next = key,
+        }
+        self.tail = key;
+        key
+    }
+
+    /// What the oldest waiter asks for, if anyone waits.
+    pub(crate) fn front_need(&self) -> Option<u32> {
+        (self.head != NIL).then(|| self.nodes[self.head].need)
+    }
+
+    /// Serves the oldest waiter: unlinks it, records `outcome`, and hands back its waker to
+    /// be woken *after* the caller has released its borrow of the list.
+    pub(crate) fn pop_front(&mut self, outcome: Outcome) -> Option<Waker> {
+        if self.head == NIL {
+            return None;
+        }
+        let key = self.head;
+        self.unlink(key);
+        let node = &mut self.nodes[key];
+        node.outcome = outcome;
+        node.waker.take()
+    }
+
+    /// Where waiter `key` stands.
+    pub(crate) fn outcome(&self, key: usize) -> Outcome {
+        self.nodes[key].outcome
+    }
+
+    /// Refreshes the waker of a waiting node (a future may move between tasks, or be polled
+    /// by a combinator with a waker of its own).
+    pub(crate) fn update_waker(&mut self, key: usize, waker: &Waker) {
+        let slot = &mut self.nodes[key].waker;
+        if !slot.as_ref().is_some_and(|w| w.will_wake(waker)) {
+            *slot = Some(waker.clone());
+        }
+    }
+
+    /// Forgets waiter `key` (its future took its outcome, or went away) and returns the
+    /// outcome, so the caller can pass on what the waiter was granted.
+    pub(crate) fn remove(&mut self, key: usize) -> Outcome {
+        if self.nodes[key].outcome == Outcome::Waiting {
+            self.unlink(key);
+        }
+        self.nodes.remove(key).outcome
+    }
+
+    fn unlink(&mut self, key: usize) {
+        let (prev, next) = {
+            let node = &self.nodes[key];
+            (node.prev, node.next)
+        };
+        match prev {
+            NIL => self.head = next,
+            prev => self.nodes[prev].next = next,
+        }
+        match next {
+            NIL => self.tail = prev,
+            next => self.nodes[next].prev = prev,
+        }
+        let node = &mut self.nodes[key];
+        node.prev = NIL;
+        node.next = NIL;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    use std::sync::Arc;
+    use std::task::Wake;
+
+    struct Noop;
+    impl Wake for Noop {
+        fn wake(self: Arc<Self>) {}
+    }
+
+    fn noop() -> Waker {
+        Waker::from(Arc::new(Noop))
+    }
+
+    #[test]
+    fn served_in_order_and_removed_from_the_middle() {
+        let mut list = WaitList::new();
+        let w = noop();
+        let a = list.push_back(&w, 1);
+        let b = list.push_back(&w, 2);
+        let c = list.push_back(&w, 3);
+        assert_eq!(list.remove(b), Outcome::Waiting);
+        assert_eq!(list.front_need(), Some(1));
+        assert!(list.pop_front(Outcome::Granted).is_some());
+        assert_eq!(list.outcome(a), Outcome::Granted);
+        assert_eq!(list.front_need(), Some(3));
+        assert!(list.pop_front(Outcome::Closed).is_some());
+        assert_eq!(list.outcome(c), Outcome::Closed);
+        assert!(list.is_empty());
+        assert_eq!(list.remove(a), Outcome::Granted);
+        assert_eq!(list.remove(c), Outcome::Closed);
+        assert!(list.nodes.is_empty());
+    }
+}
