@@ -70,8 +70,14 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    let local = listener.local_addr().expect("a bound listener has an address");
-    println!("Echo server on {local}. Try it: nc {} {}", local.ip(), local.port());
+    let local = listener
+        .local_addr()
+        .expect("a bound listener has an address");
+    println!(
+        "Echo server on {local}. Try it: nc {} {}",
+        local.ip(),
+        local.port()
+    );
     let server = oneloop::spawn(serve(listener));
     match oneloop::signal::ctrl_c().await {
         Ok(()) => println!("Server shutting down."),

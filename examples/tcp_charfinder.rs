@@ -50,7 +50,14 @@ async fn read_line<R: AsyncBufRead + Unpin>(reader: &mut R) -> io::Result<Line> 
         let available = ready!(Pin::new(&mut *reader).poll_fill_buf(cx))?;
         if available.is_empty() {
             let line = std::mem::take(&mut line);
-            return Poll::Ready(Ok(if line.is_empty() { Line::Eof } else { Line::Complete { bytes: line, eof: true } }));
+            return Poll::Ready(Ok(if line.is_empty() {
+                Line::Eof
+            } else {
+                Line::Complete {
+                    bytes: line,
+                    eof: true,
+                }
+            }));
         }
         let (take, done) = match available.iter().position(|&b| b == b'\n') {
             Some(i) => (i, true),
@@ -62,14 +69,21 @@ async fn read_line<R: AsyncBufRead + Unpin>(reader: &mut R) -> io::Result<Line> 
         line.extend_from_slice(&available[..take]);
         Pin::new(&mut *reader).consume(if done { take + 1 } else { take });
         if done {
-            return Poll::Ready(Ok(Line::Complete { bytes: std::mem::take(&mut line), eof: false }));
+            return Poll::Ready(Ok(Line::Complete {
+                bytes: std::mem::take(&mut line),
+                eof: false,
+            }));
         }
     })
     .await
 }
 
 /// The protocol loop of one client.
-async fn handle_queries(stream: TcpStream, peer: SocketAddr, index: Rc<UnicodeNameIndex>) -> io::Result<()> {
+async fn handle_queries(
+    stream: TcpStream,
+    peer: SocketAddr,
+    index: Rc<UnicodeNameIndex>,
+) -> io::Result<()> {
     let (reader, writer) = stream.into_split();
     let mut reader = BufReader::new(reader);
     let mut writer = BufWriter::new(writer);
@@ -105,7 +119,9 @@ async fn handle_queries(stream: TcpStream, peer: SocketAddr, index: Rc<UnicodeNa
             writer.write_all(CRLF).await?;
             sent += 1;
         }
-        writer.write_all(UnicodeNameIndex::status(query, sent).as_bytes()).await?;
+        writer
+            .write_all(UnicodeNameIndex::status(query, sent).as_bytes())
+            .await?;
         writer.write_all(CRLF).await?;
         writer.flush().await?;
         println!("Sent {sent} results");
@@ -159,7 +175,9 @@ async fn main() {
             std::process::exit(1);
         }
     };
-    let local = listener.local_addr().expect("a bound listener has an address");
+    let local = listener
+        .local_addr()
+        .expect("a bound listener has an address");
     println!("Serving on {local}. Hit CTRL-C to stop.");
     let server = oneloop::spawn(serve(listener, index));
     if let Err(e) = oneloop::signal::ctrl_c().await {

@@ -267,9 +267,14 @@ struct Root<'a, T> {
 /// What the loop needs of the root future without knowing its type.
 trait PollRoot {
     fn poll_root(&mut self, cx: &mut Context<'_>) -> Poll<()>;
+    fn is_done(&self) -> bool;
 }
 
 impl<T> PollRoot for Root<'_, T> {
+    fn is_done(&self) -> bool {
+        self.output.is_some()
+    }
+
     fn poll_root(&mut self, cx: &mut Context<'_>) -> Poll<()> {
         self.future
             .as_mut()
@@ -325,8 +330,14 @@ fn turn(
             Some((root_slot, root)) if *root_slot == slot => Some(&mut **root),
             _ => None,
         };
+        let polled_root = root_poll.is_some();
         if let Some(panic) = run_task(core, slot, root_poll) {
             root_panic = Some(panic);
+            break;
+        }
+        // `block_on` returns as soon as its future is done: like tokio's, and like
+        // asyncio.run, tasks still queued run only if the loop is driven again.
+        if polled_root && root.as_ref().is_some_and(|(_, r)| r.is_done()) {
             break;
         }
     }

@@ -40,10 +40,12 @@ impl Future for YieldNow {
     type Output = Result<(), Cancelled>;
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // Checked on every poll: a request that arrives while the task is suspended here is
+        // delivered by this very `yield_now`, as asyncio and `sleep` do.
+        poll_cancelled("yield")?;
         if self.yielded {
             return Poll::Ready(Ok(()));
         }
-        poll_cancelled("yield")?;
         self.yielded = true;
         let deferred =
             context::with_current(|core| core.deferred.borrow_mut().push(cx.waker().clone()));

@@ -7,6 +7,12 @@ use std::time::{Duration, Instant};
 use super::sleep::{sleep_until, Sleep};
 use crate::task::cancel::{poll_proceed, Cancelled};
 
+/// A tick later than this counts as missed, and only then does [`MissedTickBehavior`]
+/// apply. Every tick is a little late (the loop rounds timers up to the millisecond and has
+/// other tasks to run); without this slack, `Delay` would drift by that much every period.
+/// 5 ms is tokio's figure.
+const LATE: Duration = Duration::from_millis(5);
+
 /// An interval whose first tick completes at once and then every `period`.
 /// Panics if `period` is zero (a zero period would be a busy loop).
 ///
@@ -108,7 +114,9 @@ impl Interval {
         std::task::ready!(self.sleep.poll_deadline(cx));
         let due = self.sleep.deadline();
         let now = Instant::now();
+        let late = now.saturating_duration_since(due) > LATE;
         let next = match self.missed {
+            _ if !late => due + self.period,
             MissedTickBehavior::Burst => due + self.period,
             MissedTickBehavior::Delay => now + self.period,
             MissedTickBehavior::Skip => {

@@ -1,0 +1,532 @@
+//! The loop itself: `run` and its shutdown, `Runtime::block_on`, nesting rules, wakes from
+//! other threads, fairness (`yield_now`, the budget), and introspection (`stats`, `tasks`,
+//! the trace).
+
+mod util;
+
+use std::cell::{Cell, RefCell};
+use std::future::{pending, poll_fn};
+use std::panic::{self, AssertUnwindSafe};
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{mpsc, Arc, Mutex};
+use std::task::{Poll, Waker};
+use std::thread;
+
+use oneloop::runtime::{self, TaskState};
+use oneloop::task::{self, yield_now};
+use oneloop::time::{sleep, timeout, Duration, Instant};
+use oneloop::{spawn, Runtime};
+use util::Counts;
+
+async fn bounded<F: std::future::Future>(what: &str, fut: F) -> F::Output {
+    match timeout(Duration::from_secs(20), fut).await {
+        Ok(out) => out,
+        Err(_) => panic!("{what} did not finish within 20 s"),
+    }
+}
+
+/// The text of a caught panic.
+fn panic_text(payload: &(dyn std::any::Any + Send)) -> String {
+    payload
+        .downcast_ref::<&str>()
+        .map(|s| s.to_string())
+        .or_else(|| payload.downcast_ref::<String>().cloned())
+        .unwrap_or_default()
+}
+
+// ---------------------------------------------------------------------------------------
+// run and its shutdown
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn run_cancels_leftover_tasks_and_their_cleanup_runs() {
+    let cleaned = Arc::new(AtomicBool::new(false));
+    let cleanup_slept = Arc::new(AtomicBool::new(false));
+    let (c, s) = (Arc::clone(&cleaned), Arc::clone(&cleanup_slept));
+    let answer = util::run(move || async move {
+        drop(spawn(async move {
+            if sleep(Duration::from_secs(60)).await.is_err() {
+                // Cleanup may await: the loop keeps turning for it.
+                s.store(
+                    sleep(Duration::from_millis(2)).await.is_ok(),
+                    Ordering::SeqCst,
+                );
+                c.store(true, Ordering::SeqCst);
+            }
+        }));
+        yield_now().await.unwrap(); // the sleeper starts
+        42
+    });
+    assert_eq!(answer, 42);
+    assert!(
+        cleaned.load(Ordering::SeqCst),
+        "the leftover's cancel branch ran"
+    );
+    assert!(
+        cleanup_slept.load(Ordering::SeqCst),
+        "its cleanup could sleep"
+    );
+}
+
+#[test]
+fn run_leftover_spawned_last_is_cancelled_before_it_runs() {
+    // asyncio.run: a task created by main just before it returns is cancelled before its
+    // first step, so its body never runs. Here the rest of the turn still runs it.
+    let ran = Arc::new(AtomicBool::new(false));
+    let r = Arc::clone(&ran);
+    util::run(move || async move {
+        drop(spawn(async move { r.store(true, Ordering::SeqCst) }));
+    });
+    assert!(
+        !ran.load(Ordering::SeqCst),
+        "the leftover ran after the root had finished"
+    );
+}
+
+#[test]
+#[allow(clippy::async_yields_async)] // returning a JoinHandle from block_on is the point
+fn block_on_returns_without_polling_tasks_after_its_future() {
+    // tokio's `block_on` returns as soon as its future is ready; tasks spawned meanwhile are
+    // polled by the next `block_on`, not behind the caller's back.
+    let polls = util::within(util::LIMIT, "block_on", || {
+        let rt = Runtime::new().unwrap();
+        let counts = Counts::new();
+        let handle = rt.block_on(async { spawn(counts.wrap(async { 1 })) });
+        let polls_after_first = counts.polls();
+        assert_eq!(rt.block_on(handle).unwrap(), 1);
+        polls_after_first
+    });
+    assert_eq!(
+        polls, 0,
+        "the task was polled after block_on's future had completed"
+    );
+}
+
+#[test]
+fn run_returns_when_a_leftover_ignores_cancellation() {
+    struct Dropped(Arc<AtomicUsize>);
+    impl Drop for Dropped {
+        fn drop(&mut self) {
+            self.0.fetch_add(1, Ordering::SeqCst);
+        }
+    }
+    let drops = Arc::new(AtomicUsize::new(0));
+    let cancels_seen = Arc::new(AtomicUsize::new(0));
+    let (d1, d2, seen) = (
+        Arc::clone(&drops),
+        Arc::clone(&drops),
+        Arc::clone(&cancels_seen),
+    );
+    util::run(move || async move {
+        drop(spawn(async move {
+            let _guard = Dropped(d1);
+            loop {
+                if sleep(Duration::from_millis(1)).await.is_err() {
+                    seen.fetch_add(1, Ordering::SeqCst); // ...and carry on regardless
+                }
+            }
+        }));
+        drop(spawn(async move {
+            let _guard = Dropped(d2);
+            pending::<()>().await; // not even a cancellation point
+        }));
+        yield_now().await.unwrap();
+    });
+    assert_eq!(
+        cancels_seen.load(Ordering::SeqCst),
+        1,
+        "the request was delivered once"
+    );
+    assert_eq!(
+        drops.load(Ordering::SeqCst),
+        2,
+        "both were dropped in the end"
+    );
+}
+
+#[test]
+#[allow(clippy::async_yields_async)] // returning a JoinHandle from block_on is the point
+fn block_on_twice_task_from_first_completes_in_second() {
+    util::within(util::LIMIT, "two block_on", || {
+        let rt = Runtime::new().unwrap();
+        let progress = Rc::new(Cell::new(0));
+        let p = Rc::clone(&progress);
+        let handle = rt.block_on(async move {
+            spawn(async move {
+                p.set(1);
+                sleep(Duration::from_millis(10)).await.unwrap();
+                p.set(2);
+                "later"
+            })
+        });
+        // The first block_on returned before the task ran to its end.
+        assert!(progress.get() < 2);
+        let out = rt.block_on(async { bounded("task of the first block_on", handle).await });
+        assert_eq!(out.unwrap(), "later");
+        assert_eq!(progress.get(), 2);
+        // Ids keep counting across block_on calls.
+        let id = rt.block_on(async { spawn(async {}).id() });
+        assert!(id.to_string().parse::<u64>().unwrap() > 2);
+    });
+}
+
+#[test]
+fn block_on_root_panic_propagates() {
+    let res = util::within(util::LIMIT, "panicking root", || {
+        let rt = Runtime::new().unwrap();
+        let caught = panic::catch_unwind(AssertUnwindSafe(|| {
+            rt.block_on(async {
+                yield_now().await.unwrap();
+                panic!("root boom");
+            })
+        }));
+        let text = panic_text(caught.unwrap_err().as_ref());
+        // The runtime is still usable afterwards.
+        (
+            text,
+            rt.block_on(async { spawn(async { 5 }).await.unwrap() }),
+        )
+    });
+    assert_eq!(res, ("root boom".to_string(), 5));
+}
+
+#[test]
+fn run_inside_a_running_loop_panics() {
+    let (run_msg, block_on_msg) = util::run(|| async {
+        let nested = panic::catch_unwind(|| oneloop::run(async { 1 }));
+        let run_msg = panic_text(nested.unwrap_err().as_ref());
+        let rt = Runtime::new().unwrap();
+        let nested = panic::catch_unwind(AssertUnwindSafe(|| rt.block_on(async { 1 })));
+        let block_on_msg = panic_text(nested.unwrap_err().as_ref());
+        // The outer loop is unharmed.
+        sleep(Duration::from_millis(1)).await.unwrap();
+        (run_msg, block_on_msg)
+    });
+    assert!(run_msg.contains("inside a running"), "{run_msg}");
+    assert!(block_on_msg.contains("inside a running"), "{block_on_msg}");
+}
+
+#[test]
+fn spawn_outside_a_loop_panics() {
+    let msg = util::within(util::LIMIT, "spawn outside", || {
+        let caught = panic::catch_unwind(|| {
+            drop(oneloop::spawn(async {}));
+        });
+        panic_text(caught.unwrap_err().as_ref())
+    });
+    assert!(msg.contains("oneloop::spawn"), "{msg}");
+    assert!(msg.contains("inside a oneloop runtime"), "{msg}");
+}
+
+// ---------------------------------------------------------------------------------------
+// Wakes from other threads
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn wake_from_another_thread_resumes_the_task() {
+    util::run(|| async {
+        let before = runtime::stats().remote_wakes;
+        let flag = Arc::new(AtomicBool::new(false));
+        let (tx, rx) = mpsc::channel::<Waker>();
+        let f = Arc::clone(&flag);
+        let waker_thread = thread::spawn(move || {
+            let waker = rx.recv().expect("the task sends its waker");
+            thread::sleep(Duration::from_millis(20));
+            f.store(true, Ordering::SeqCst);
+            waker.wake();
+        });
+        let counts = Counts::new();
+        let mut tx = Some(tx);
+        let start = Instant::now();
+        bounded(
+            "remotely woken future",
+            counts.wrap(poll_fn(|cx| {
+                if flag.load(Ordering::SeqCst) {
+                    return Poll::Ready(());
+                }
+                if let Some(tx) = tx.take() {
+                    tx.send(cx.waker().clone()).unwrap();
+                }
+                Poll::Pending
+            })),
+        )
+        .await;
+        assert!(start.elapsed() >= Duration::from_millis(20));
+        // Parked once, woken once by the thread; the loop did not poll it in between.
+        assert_eq!(counts.polls(), 2);
+        assert!(runtime::stats().remote_wakes > before);
+        waker_thread.join().unwrap();
+    });
+}
+
+#[test]
+fn many_cross_thread_wakes_all_land() {
+    const THREADS: usize = 4;
+    const PER_THREAD: usize = 250;
+    const TOTAL: usize = THREADS * PER_THREAD;
+    util::run_within(Duration::from_secs(30), || async {
+        let before = runtime::stats().remote_wakes;
+        // `sent`: bumped by a thread just before it wakes; `seen`: the value the task read at
+        // its last poll. Each thread waits until the task has seen its bump before it sends
+        // the next one, so a single lost wake stalls a thread (and fails the test).
+        let sent = Arc::new(AtomicUsize::new(0));
+        let seen = Arc::new(AtomicUsize::new(0));
+        let slot: Arc<Mutex<Option<Waker>>> = Arc::default();
+        let threads: Vec<_> = (0..THREADS)
+            .map(|_| {
+                let (sent, seen, slot) = (Arc::clone(&sent), Arc::clone(&seen), Arc::clone(&slot));
+                thread::spawn(move || {
+                    for _ in 0..PER_THREAD {
+                        let mine = sent.fetch_add(1, Ordering::SeqCst) + 1;
+                        let waker = slot.lock().unwrap().clone();
+                        if let Some(waker) = waker {
+                            waker.wake();
+                        }
+                        let start = Instant::now();
+                        while seen.load(Ordering::SeqCst) < mine {
+                            assert!(
+                                start.elapsed() < Duration::from_secs(20),
+                                "wake #{mine} from another thread never reached the task"
+                            );
+                            thread::yield_now();
+                        }
+                    }
+                })
+            })
+            .collect();
+        let polls = Rc::new(Cell::new(0usize));
+        let p = Rc::clone(&polls);
+        let waiter = spawn(poll_fn(move |cx| {
+            p.set(p.get() + 1);
+            *slot.lock().unwrap() = Some(cx.waker().clone()); // before reading `sent`
+            let now = sent.load(Ordering::SeqCst);
+            seen.store(now, Ordering::SeqCst);
+            if now == TOTAL {
+                Poll::Ready(())
+            } else {
+                Poll::Pending
+            }
+        }));
+        bounded("task woken from 4 threads", waiter).await.unwrap();
+        for t in threads {
+            t.join().unwrap();
+        }
+        let remote = runtime::stats().remote_wakes - before;
+        assert!(remote >= 1, "the wakes came through the inject queue");
+        assert!(
+            remote <= TOTAL as u64,
+            "no more remote wakes than were sent"
+        );
+        assert!(polls.get() <= TOTAL + 1, "at most one poll per wake");
+    });
+}
+
+// ---------------------------------------------------------------------------------------
+// Fairness
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn yield_now_interleaves_two_tasks() {
+    util::run(|| async {
+        let log = Rc::new(RefCell::new(String::new()));
+        let make = |name: char| {
+            let log = Rc::clone(&log);
+            spawn(async move {
+                for _ in 0..5 {
+                    log.borrow_mut().push(name);
+                    yield_now().await.unwrap();
+                }
+            })
+        };
+        let (a, b) = (make('A'), make('B'));
+        bounded("A", a).await.unwrap();
+        bounded("B", b).await.unwrap();
+        assert_eq!(*log.borrow(), "ABABABABAB");
+    });
+}
+
+#[test]
+fn yield_loop_does_not_starve_a_timer() {
+    util::run(|| async {
+        let stop = Rc::new(Cell::new(false));
+        let yields = Rc::new(Cell::new(0u64));
+        let (s, y) = (Rc::clone(&stop), Rc::clone(&yields));
+        let yielder = spawn(async move {
+            while !s.get() {
+                yield_now().await.unwrap();
+                y.set(y.get() + 1);
+            }
+        });
+        let s = Rc::clone(&stop);
+        let yields_at_fire = Rc::new(Cell::new(0));
+        let at = Rc::clone(&yields_at_fire);
+        let y = Rc::clone(&yields);
+        let timer = spawn(async move {
+            let start = Instant::now();
+            sleep(Duration::from_millis(10)).await.unwrap();
+            at.set(y.get());
+            s.set(true);
+            start.elapsed()
+        });
+        let waited = bounded("timer", timer).await.unwrap();
+        bounded("yielder", yielder).await.unwrap();
+        assert!(waited >= Duration::from_millis(10));
+        assert!(
+            yields_at_fire.get() > 0,
+            "the yielder was busy when the timer fired"
+        );
+        // The yielder stopped because of the timer: at most one more round after it fired.
+        assert!(yields.get() <= yields_at_fire.get() + 1);
+    });
+}
+
+#[test]
+fn busy_loop_of_ready_futures_is_preempted_by_the_budget() {
+    // `sleep(ZERO)` is always ready, so this loop never sees `Pending` on its own; the
+    // cooperative budget must still make it give the loop back.
+    util::run(|| async {
+        let stop = Rc::new(Cell::new(false));
+        let s = Rc::clone(&stop);
+        let spinner = spawn(async move {
+            let mut n = 0u64;
+            while !s.get() {
+                sleep(Duration::ZERO).await.unwrap();
+                n += 1;
+            }
+            n
+        });
+        let s = Rc::clone(&stop);
+        let other = spawn(async move {
+            sleep(Duration::from_millis(5)).await.unwrap();
+            s.set(true);
+        });
+        bounded("timer next to a busy task", other).await.unwrap();
+        assert!(bounded("busy task", spinner).await.unwrap() > 0);
+    });
+}
+
+// ---------------------------------------------------------------------------------------
+// Introspection
+// ---------------------------------------------------------------------------------------
+
+#[test]
+fn stats_counters_move() {
+    util::run(|| async {
+        let s0 = runtime::stats();
+        assert_eq!(s0.live_tasks, 1, "the root future");
+        assert_eq!(s0.timers_pending, 0);
+        let handles: Vec<_> = (0..3)
+            .map(|_| spawn(async { sleep(Duration::from_millis(2)).await.unwrap() }))
+            .collect();
+        let s1 = runtime::stats();
+        assert_eq!(s1.spawned - s0.spawned, 3);
+        assert_eq!(s1.live_tasks, 4);
+        yield_now().await.unwrap();
+        let s2 = runtime::stats();
+        assert_eq!(s2.timers_pending, 3);
+        assert!(s2.turns > s1.turns);
+        assert!(s2.polls >= s1.polls + 3);
+        for h in handles {
+            bounded("sleeper", h).await.unwrap();
+        }
+        let s3 = runtime::stats();
+        assert_eq!(s3.finished - s0.finished, 3);
+        assert_eq!(s3.live_tasks, 1);
+        assert_eq!(s3.timers_fired - s0.timers_fired, 3);
+        assert_eq!(s3.timers_pending, 0);
+        assert_eq!(s3.io_sources, 0);
+        assert_eq!(s3.remote_wakes, 0);
+        assert!(s3.turns > s2.turns);
+    });
+}
+
+#[test]
+fn tasks_lists_a_named_sleeping_task() {
+    util::run(|| async {
+        let handle = task::Builder::new().name("sleeper").spawn(async {
+            let _ = sleep(Duration::from_secs(3600)).await;
+        });
+        let info = runtime::tasks()
+            .into_iter()
+            .find(|t| t.name.as_deref() == Some("sleeper"))
+            .expect("the new task is listed");
+        assert_eq!(info.state, TaskState::Scheduled);
+        assert_eq!(info.polls, 0);
+        yield_now().await.unwrap();
+
+        let all = runtime::tasks();
+        let info = all
+            .iter()
+            .find(|t| t.name.as_deref() == Some("sleeper"))
+            .expect("the sleeping task is listed");
+        assert_eq!(info.id, handle.id());
+        assert_eq!(info.state, TaskState::Waiting);
+        assert_eq!(info.waits_on, "sleep");
+        assert_eq!(info.polls, 1);
+        assert_eq!(info.cancelling, 0);
+        let me = all
+            .iter()
+            .find(|t| t.id.to_string() == "1")
+            .expect("the root");
+        assert_eq!(me.state, TaskState::Running);
+        assert_eq!(me.name, None);
+
+        handle.cancel();
+        let info = runtime::tasks()
+            .into_iter()
+            .find(|t| t.name.as_deref() == Some("sleeper"))
+            .unwrap();
+        assert_eq!(info.cancelling, 1);
+        bounded("cancelled sleeper", handle).await.unwrap();
+        assert!(runtime::tasks()
+            .iter()
+            .all(|t| t.name.as_deref() != Some("sleeper")));
+    });
+}
+
+/// Set in the child process that the trace test starts.
+const TRACE_CHILD: &str = "ONELOOP_TEST_TRACE_CHILD";
+
+#[test]
+fn trace_prints_one_line_per_turn() {
+    if std::env::var_os(TRACE_CHILD).is_some() {
+        // Child: run a traced loop; the parent reads our stderr.
+        let rt = Runtime::builder().trace(true).build().unwrap();
+        rt.block_on(async {
+            let h = spawn(async { sleep(Duration::from_millis(2)).await.unwrap() });
+            h.await.unwrap();
+        });
+        let quiet = Runtime::builder().trace(false).build().unwrap();
+        eprintln!("--- untraced ---");
+        quiet.block_on(async { yield_now().await.unwrap() });
+        return;
+    }
+    let exe = std::env::current_exe().unwrap();
+    let stderr = util::within(util::LIMIT, "traced child process", move || {
+        let out = std::process::Command::new(exe)
+            .args(["--exact", "trace_prints_one_line_per_turn", "--nocapture"])
+            .env(TRACE_CHILD, "1")
+            .env_remove("ONELOOP_TRACE")
+            .output()
+            .expect("run the test binary again");
+        assert!(out.status.success(), "child failed: {out:?}");
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    });
+    let (traced, untraced) = stderr
+        .split_once("--- untraced ---")
+        .unwrap_or_else(|| panic!("no marker in the child's stderr:\n{stderr}"));
+    let turns: Vec<&str> = traced
+        .lines()
+        .filter(|l| l.starts_with("[oneloop] turn"))
+        .collect();
+    assert!(turns.len() >= 2, "expected several turn lines:\n{stderr}");
+    assert!(
+        turns.iter().any(|l| l.contains("1 timers fired")),
+        "the turn that fired the sleep says so:\n{stderr}"
+    );
+    assert!(
+        !untraced.contains("[oneloop] turn"),
+        "trace(false) prints nothing:\n{untraced}"
+    );
+}
