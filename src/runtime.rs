@@ -410,10 +410,9 @@ fn run_task(core: &Core, slot: u32, root: Option<&mut dyn PollRoot>) -> Option<P
             let mut tasks = core.tasks.borrow_mut();
             let task = &mut tasks[slot as usize];
             task.cell = cell;
-            if task.aborted {
-                task.state = State::Scheduled;
-                core.run_queue.borrow_mut().push_back(slot);
-            } else if task.state == State::Notified {
+            // Woken during its poll, or aborted by itself: back on the queue (an aborted
+            // task is then finished without being polled).
+            if task.aborted || task.state == State::Notified {
                 task.state = State::Scheduled;
                 core.run_queue.borrow_mut().push_back(slot);
             } else {

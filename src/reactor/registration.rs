@@ -57,6 +57,17 @@ impl Registration {
     }
 }
 
+impl Registration {
+    /// Forgets the readiness for `direction` without a `WouldBlock` to prove it is gone:
+    /// only for a stream operation that came back short (fewer bytes than asked), which
+    /// means the socket's buffer was drained (or filled). With edge-triggered readiness
+    /// the next arrival is a new edge, so nothing is missed, and the next operation waits
+    /// for it instead of spending a system call to learn `WouldBlock` (tokio does the same).
+    pub(crate) fn clear_readiness(&self, direction: Direction) {
+        self.core.reactor.clear_readiness(self.slot, direction);
+    }
+}
+
 impl Drop for Registration {
     fn drop(&mut self) {
         self.core.reactor.deregister(self.slot);

@@ -12,6 +12,9 @@ use crate::reactor::registration::Registration;
 use crate::reactor::Direction;
 use crate::task::cancel::poll_proceed;
 
+/// The accept queue length asked of the kernel (it caps it at `net.core.somaxconn`).
+const LISTEN_BACKLOG: libc::c_int = 1024;
+
 /// A TCP socket server, listening for connections (tokio's `TcpListener`).
 ///
 /// ```
@@ -44,7 +47,9 @@ impl TcpListener {
     /// ```
     pub async fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<TcpListener> {
         crate::net::each_addr(addr, |addr| async move {
-            TcpListener::from_mio(mio::net::TcpListener::bind(addr)?)
+            let inner = mio::net::TcpListener::bind(addr)?;
+            raise_backlog(&inner);
+            TcpListener::from_mio(inner)
         })
         .await
     }
@@ -125,6 +130,18 @@ impl TcpListener {
     /// ```
     pub fn local_addr(&self) -> io::Result<SocketAddr> {
         self.inner.local_addr()
+    }
+}
+
+/// Raises the accept queue of a listener we created to [`LISTEN_BACKLOG`].
+fn raise_backlog(inner: &mio::net::TcpListener) {
+    // mio listens with a backlog of 128; a burst of connections beyond that is dropped
+    // by the kernel and the clients retry a second later. Linux lets `listen` be called
+    // again on a listening socket to raise it; 1024 is tokio's figure.
+    // SAFETY: a plain system call on a descriptor `inner` owns; failure leaves the old backlog.
+    #[allow(unsafe_code)]
+    unsafe {
+        libc::listen(inner.as_raw_fd(), LISTEN_BACKLOG);
     }
 }
 

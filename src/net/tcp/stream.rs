@@ -191,8 +191,13 @@ impl TcpStream {
     ) -> Poll<io::Result<usize>> {
         // Cancellation point first: a cancel must not cost bytes taken from the kernel.
         ready!(poll_proceed(cx, "read"))?;
-        self.registration
-            .poll_io(cx, Direction::Read, || (&self.inner).read(buf))
+        let n = ready!(self
+            .registration
+            .poll_io(cx, Direction::Read, || (&self.inner).read(buf)))?;
+        if n > 0 && n < buf.len() {
+            self.registration.clear_readiness(Direction::Read); // drained: see `clear_readiness`
+        }
+        Poll::Ready(Ok(n))
     }
 
     pub(crate) fn poll_write_priv(
@@ -201,8 +206,13 @@ impl TcpStream {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         ready!(poll_proceed(cx, "write"))?;
-        self.registration
-            .poll_io(cx, Direction::Write, || (&self.inner).write(buf))
+        let n = ready!(self
+            .registration
+            .poll_io(cx, Direction::Write, || (&self.inner).write(buf)))?;
+        if n < buf.len() {
+            self.registration.clear_readiness(Direction::Write); // send buffer full
+        }
+        Poll::Ready(Ok(n))
     }
 
     pub(crate) fn shutdown_write(&self) -> io::Result<()> {

@@ -1,0 +1,162 @@
+//! `signal::ctrl_c()` delivered to real processes: this test binary re-run as a child that
+//! waits for Ctrl-C, and the `echo` example, each sent SIGINT with `kill -INT`.
+//!
+//! A child mode is a test that does nothing unless the environment variable
+//! `ONELOOP_TEST_CHILD` names it; the parent runs this same binary with that variable and
+//! `--exact <test>`, so exactly that test runs, in the child. The harness prints its own
+//! lines too ("test NAME ... " shares a line with the first `println!`), so the parent
+//! looks for lines that *end* with the child's markers.
+
+mod net_util;
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpStream};
+use std::path::PathBuf;
+use std::process::Command;
+use std::time::Duration;
+
+use net_util::{child_mode, child_test, Watched};
+
+/// The bound on each step of talking to a child (start-up, a reply, the exit).
+const STEP: Duration = Duration::from_secs(20);
+
+/// Child mode "ctrl_c": wait for Ctrl-C in a loop, say so, exit 0.
+#[test]
+fn child_waits_for_ctrl_c() {
+    if child_mode().as_deref() != Some("ctrl_c") {
+        return;
+    }
+    let got = oneloop::run(async {
+        let waiter = oneloop::spawn(oneloop::signal::ctrl_c());
+        // One turn: the waiter has run, so the handler is installed before "ready".
+        oneloop::task::yield_now().await.unwrap();
+        println!("child: ready");
+        std::io::stdout().flush().unwrap();
+        oneloop::time::timeout(STEP, waiter).await
+    });
+    match got {
+        Ok(Ok(Ok(()))) => println!("got ctrl-c"),
+        other => println!("no ctrl-c: {other:?}"),
+    }
+}
+
+/// Child mode "after": wait for one Ctrl-C, then (nobody waiting any more) wait without a
+/// handler: the next SIGINT must kill the process as usual.
+#[test]
+fn child_waits_once_then_stops_listening() {
+    if child_mode().as_deref() != Some("after") {
+        return;
+    }
+    oneloop::run(async {
+        let waiter = oneloop::spawn(oneloop::signal::ctrl_c());
+        oneloop::task::yield_now().await.unwrap();
+        println!("child: ready");
+        let _ = oneloop::time::timeout(STEP, waiter).await;
+        println!("got ctrl-c");
+        println!("child: ready again");
+        let _ = oneloop::time::sleep(STEP).await;
+        println!("still alive");
+    });
+}
+
+#[test]
+fn ctrl_c_is_delivered_to_a_child_process() {
+    let mut child = Watched::spawn(child_test("child_waits_for_ctrl_c", "ctrl_c"));
+    child.wait_line(STEP, |l| l.ends_with("child: ready").then_some(()));
+    child.interrupt();
+    let (status, stdout, stderr) = child.finish(STEP);
+    assert!(
+        stdout.iter().any(|l| l.ends_with("got ctrl-c")),
+        "stdout: {stdout:#?}\nstderr: {stderr}"
+    );
+    assert!(
+        status.success(),
+        "exit: {status}; stdout: {stdout:#?}\nstderr: {stderr}"
+    );
+}
+
+#[test]
+fn sigint_kills_as_usual_once_nobody_waits_for_ctrl_c() {
+    use std::os::unix::process::ExitStatusExt;
+    let mut child = Watched::spawn(child_test("child_waits_once_then_stops_listening", "after"));
+    child.wait_line(STEP, |l| l.ends_with("child: ready").then_some(()));
+    child.interrupt();
+    child.wait_line(STEP, |l| l.ends_with("child: ready again").then_some(()));
+    child.interrupt();
+    let (status, stdout, stderr) = child.finish(STEP);
+    assert_eq!(
+        status.signal(),
+        Some(2),
+        "exit: {status}; stdout: {stdout:#?}\nstderr: {stderr}"
+    );
+    assert!(!stdout.iter().any(|l| l == "still alive"));
+}
+
+/// The `echo` example binary, built by a nested `cargo build` with this test's features,
+/// profile and target directory (this binary is `<target>/<profile>/deps/signal-HASH`).
+fn echo_example() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let profile_dir = exe
+        .parent()
+        .and_then(|deps| deps.parent())
+        .expect("profile dir");
+    let target_dir = profile_dir.parent().expect("target dir");
+    let mut cmd = Command::new(env!("CARGO"));
+    cmd.args(["build", "--quiet", "--example", "echo", "--target-dir"])
+        .arg(target_dir)
+        .current_dir(env!("CARGO_MANIFEST_DIR"));
+    if profile_dir
+        .file_name()
+        .is_some_and(|name| name == "release")
+    {
+        cmd.arg("--release");
+    }
+    if cfg!(feature = "polling") {
+        cmd.args(["--features", "polling"]);
+    }
+    let status = cmd.status().expect("run cargo build --example echo");
+    assert!(
+        status.success(),
+        "cargo build --example echo failed: {status}"
+    );
+    profile_dir.join("examples").join("echo")
+}
+
+#[test]
+fn the_echo_example_echoes_lines_and_shuts_down_on_ctrl_c() {
+    let echo = echo_example();
+    let mut cmd = Command::new(&echo);
+    cmd.args(["127.0.0.1", "0"]);
+    let mut child = Watched::spawn(cmd);
+    // "Echo server on 127.0.0.1:PORT. Try it: nc 127.0.0.1 PORT"
+    let addr: SocketAddr = child.wait_line(STEP, |line| {
+        let rest = line.strip_prefix("Echo server on ")?;
+        rest.split(". ").next()?.parse().ok()
+    });
+    assert!(addr.ip().is_loopback() && addr.port() != 0, "{addr}");
+
+    for client in 0..3 {
+        let stream = TcpStream::connect(addr).expect("connect to the echo example");
+        stream.set_read_timeout(Some(STEP)).unwrap();
+        let mut writer = stream.try_clone().unwrap();
+        let mut reader = BufReader::new(stream);
+        for i in 0..3 {
+            let line = format!("client {client} line {i}\n");
+            writer.write_all(line.as_bytes()).unwrap();
+            let mut back = String::new();
+            reader.read_line(&mut back).expect("echo reply");
+            assert_eq!(back, line);
+        }
+    }
+
+    child.interrupt();
+    let (status, stdout, stderr) = child.finish(STEP);
+    assert!(
+        stdout.iter().any(|l| l == "Server shutting down."),
+        "stdout: {stdout:#?}\nstderr: {stderr}"
+    );
+    assert!(
+        status.success(),
+        "exit: {status}; stdout: {stdout:#?}\nstderr: {stderr}"
+    );
+}
