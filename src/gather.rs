@@ -1,1 +1,327 @@
-//! `gather` and `as_completed` (work in progress).
+//! Waiting on many futures at once: [`gather`] (all results, in input order) and
+//! [`as_completed`] (each result as it comes); `task::JoinSet` uses the same machinery.
+//!
+//! The machinery is [`FutureSet`]: the futures in a slab, each with **its own waker**. A
+//! child's waker does not poll anything; it files the child's key in a shared ready list and
+//! wakes the task that awaits the set. When that task polls the set, only the children in
+//! the ready list are polled. With hundreds of downloads in flight, one finished download
+//! costs one child poll, not hundreds (asyncio does the same with one callback per future).
+//!
+//! A child's waker must be `Send + Sync` like every `Waker`, so the ready list sits behind
+//! a `std::sync::Mutex` in an `Arc`, although on the One Loop it is only ever locked from
+//! this thread (uncontended: a few nanoseconds).
+
+use std::collections::VecDeque;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::task::{Context, Poll, Wake, Waker};
+
+use slab::Slab;
+
+/// Runs `futures` concurrently and returns all their outputs, in input order (asyncio's
+/// `gather`, `futures::future::join_all`).
+///
+/// ```
+/// use oneloop::time::{sleep, Duration};
+///
+/// oneloop::run(async {
+///     let slow_first = [30, 10, 20].map(|ms| async move {
+///         sleep(Duration::from_millis(ms)).await.unwrap();
+///         ms
+///     });
+///     assert_eq!(oneloop::gather(slow_first).await, [30, 10, 20]);
+/// });
+/// ```
+pub fn gather<I>(futures: I) -> Gather<I::Item>
+where
+    I: IntoIterator,
+    I::Item: Future,
+{
+    let set = FutureSet::from_iter(futures.into_iter().map(Box::pin));
+    let outputs = (0..set.len()).map(|_| None).collect();
+    Gather { set, outputs }
+}
+
+/// The future returned by [`gather`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct Gather<F: Future> {
+    /// The futures still running, keyed by input position. Boxed so the set is `Unpin`
+    /// whatever `F` is (one allocation per future, once).
+    set: FutureSet<Pin<Box<F>>>,
+    /// Outputs by input position, filled in as the futures finish.
+    outputs: Vec<Option<F::Output>>,
+}
+
+// Outputs are plain values, never pinned; the futures are pinned in their own boxes.
+impl<F: Future> Unpin for Gather<F> {}
+
+impl<F: Future> Future for Gather<F> {
+    type Output = Vec<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        // Pending inside: woken by a child's waker when that child can make progress.
+        while let Some((index, output)) = std::task::ready!(this.set.poll_next(cx)) {
+            this.outputs[index] = Some(output);
+        }
+        let outputs = std::mem::take(&mut this.outputs);
+        Poll::Ready(
+            outputs
+                .into_iter()
+                .map(|o| o.expect("every future finished"))
+                .collect(),
+        )
+    }
+}
+
+/// Runs `futures` concurrently and gives their outputs one by one, in the order they finish
+/// (asyncio's `as_completed`).
+///
+/// ```
+/// use oneloop::time::{sleep, Duration};
+///
+/// oneloop::run(async {
+///     let mut done = oneloop::as_completed([30, 10, 20].map(|ms| async move {
+///         sleep(Duration::from_millis(ms)).await.unwrap();
+///         ms
+///     }));
+///     let mut order = Vec::new();
+///     while let Some(ms) = done.next().await {
+///         order.push(ms);
+///     }
+///     assert_eq!(order, [10, 20, 30]);
+/// });
+/// ```
+pub fn as_completed<I>(futures: I) -> AsCompleted<I::Item>
+where
+    I: IntoIterator,
+    I::Item: Future,
+{
+    AsCompleted {
+        set: FutureSet::from_iter(futures.into_iter().map(Box::pin)),
+    }
+}
+
+/// The stream of outputs returned by [`as_completed`]; call [`next`](AsCompleted::next).
+#[must_use = "as_completed does nothing unless `next` is awaited"]
+pub struct AsCompleted<F: Future> {
+    /// The futures still running.
+    set: FutureSet<Pin<Box<F>>>,
+}
+
+impl<F: Future> AsCompleted<F> {
+    /// The next output to be ready, or `None` when every future has finished.
+    ///
+    /// ```
+    /// oneloop::run(async {
+    ///     let mut done = oneloop::as_completed([async { 1 }]);
+    ///     assert_eq!(done.next().await, Some(1));
+    ///     assert_eq!(done.next().await, None);
+    /// });
+    /// ```
+    // `next` is the name API.md (and asyncio's `async for`) uses; an `Iterator` it cannot be.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> AsCompletedNext<'_, F> {
+        AsCompletedNext { set: &mut self.set }
+    }
+
+    /// How many futures have not finished yet.
+    ///
+    /// ```
+    /// let done = oneloop::as_completed([1, 2].map(|i| async move { i }));
+    /// assert_eq!(done.len(), 2);
+    /// ```
+    pub fn len(&self) -> usize {
+        self.set.len()
+    }
+
+    /// Has every future finished?
+    ///
+    /// ```
+    /// let done = oneloop::as_completed(Vec::<std::future::Ready<()>>::new());
+    /// assert!(done.is_empty());
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.set.len() == 0
+    }
+}
+
+/// The future returned by [`AsCompleted::next`].
+#[must_use = "futures do nothing unless awaited"]
+pub struct AsCompletedNext<'a, F: Future> {
+    /// The set to take the next output from.
+    set: &'a mut FutureSet<Pin<Box<F>>>,
+}
+
+impl<F: Future> Future for AsCompletedNext<'_, F> {
+    type Output = Option<F::Output>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        // Pending inside: woken by a child's waker.
+        self.get_mut()
+            .set
+            .poll_next(cx)
+            .map(|next| next.map(|(_, output)| output))
+    }
+}
+
+/// Futures polled only when their own waker was woken (see the module docs).
+pub(crate) struct FutureSet<F> {
+    /// The children, by key. Keys are reused; a late wake for a finished child's key only
+    /// causes one spurious poll of whatever lives there now.
+    children: Slab<F>,
+    /// Each key's waker, made once and kept for the next child of the same key.
+    wakers: Vec<Waker>,
+    /// The ready list the wakers write to.
+    shared: Arc<Shared>,
+}
+
+/// What the children's wakers share with the set.
+struct Shared {
+    /// Behind a `Mutex` only because a `Waker` must be `Sync` (see the module docs).
+    state: Mutex<ReadyList>,
+}
+
+struct ReadyList {
+    /// Keys of children woken since their last poll, in wake order.
+    ready: VecDeque<usize>,
+    /// `queued[key]`: is `key` in `ready`? Keeps each key there at most once.
+    queued: Vec<bool>,
+    /// The waker of the task awaiting the set.
+    parent: Option<Waker>,
+}
+
+/// The waker of one child.
+struct ChildWaker {
+    /// Which child.
+    key: usize,
+    /// Where to file it.
+    shared: Arc<Shared>,
+}
+
+impl Wake for ChildWaker {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let parent = {
+            let mut list = self.shared.lock();
+            if list.queued[self.key] {
+                return; // already filed, and the parent already woken
+            }
+            list.queued[self.key] = true;
+            list.ready.push_back(self.key);
+            list.parent.clone()
+        };
+        // Woken with the lock released: the parent's waker may be another `ChildWaker`
+        // (a set awaited inside a set).
+        if let Some(parent) = parent {
+            parent.wake();
+        }
+    }
+}
+
+impl Shared {
+    fn lock(&self) -> std::sync::MutexGuard<'_, ReadyList> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
+impl<F> FromIterator<F> for FutureSet<F> {
+    fn from_iter<I: IntoIterator<Item = F>>(futures: I) -> Self {
+        let mut set = FutureSet::new();
+        for future in futures {
+            set.insert(future);
+        }
+        set
+    }
+}
+
+impl<F> FutureSet<F> {
+    pub(crate) fn new() -> Self {
+        FutureSet {
+            children: Slab::new(),
+            wakers: Vec::new(),
+            shared: Arc::new(Shared {
+                state: Mutex::new(ReadyList {
+                    ready: VecDeque::new(),
+                    queued: Vec::new(),
+                    parent: None,
+                }),
+            }),
+        }
+    }
+
+    /// Adds a future, ready for its first poll, and returns its key.
+    pub(crate) fn insert(&mut self, future: F) -> usize {
+        let key = self.children.insert(future);
+        if key == self.wakers.len() {
+            self.wakers.push(Waker::from(Arc::new(ChildWaker {
+                key,
+                shared: Arc::clone(&self.shared),
+            })));
+        }
+        let mut list = self.shared.lock();
+        if key >= list.queued.len() {
+            list.queued.resize(key + 1, false);
+        }
+        if !list.queued[key] {
+            list.queued[key] = true;
+            list.ready.push_back(key);
+        }
+        key
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.children.len()
+    }
+
+    /// The children, to cancel or abort them (`JoinSet`).
+    pub(crate) fn iter(&self) -> impl Iterator<Item = &F> {
+        self.children.iter().map(|(_, child)| child)
+    }
+}
+
+impl<F: Future + Unpin> FutureSet<F> {
+    /// Polls the children that were woken, in wake order, until one finishes: `Some((key,
+    /// output))`; `None` if the set is empty. Each call polls at most the children that were
+    /// ready when it started, so a child that wakes itself at once cannot keep the loop here.
+    pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<(usize, F::Output)>> {
+        if self.children.is_empty() {
+            return Poll::Ready(None);
+        }
+        let ready_now = {
+            let mut list = self.shared.lock();
+            if !list
+                .parent
+                .as_ref()
+                .is_some_and(|p| p.will_wake(cx.waker()))
+            {
+                list.parent = Some(cx.waker().clone());
+            }
+            list.ready.len()
+        };
+        for _ in 0..ready_now {
+            let key = {
+                let mut list = self.shared.lock();
+                let Some(key) = list.ready.pop_front() else {
+                    break;
+                };
+                list.queued[key] = false;
+                key
+            };
+            let Some(child) = self.children.get_mut(key) else {
+                continue; // a late wake for a child that already finished
+            };
+            let mut child_cx = Context::from_waker(&self.wakers[key]);
+            if let Poll::Ready(output) = Pin::new(child).poll(&mut child_cx) {
+                drop(self.children.remove(key));
+                return Poll::Ready(Some((key, output)));
+            }
+        }
+        // Woken by a child's waker (it files the child, then wakes us).
+        Poll::Pending
+    }
+}

@@ -57,5 +57,6 @@ pub use oneloop_macros::{main, test};
 #[cfg(doctest)]
 #[doc = include_str!("../README.md")]
 struct ReadmeDoctests;
+pub use gather::{as_completed, gather, AsCompleted, AsCompletedNext, Gather};
 pub use runtime::{run, Builder, Runtime};
 pub use task::{is_cancelled, spawn, Cancelled, JoinError, JoinHandle};

@@ -1,1 +1,215 @@
-//! `join!` and `select!` (work in progress).
+//! `join!` and `select!`: waiting on several futures inside one task, with tokio's syntax.
+//!
+//! Both are `macro_rules!` that expand to a `poll_fn` polling the futures, pinned on the
+//! stack, in the order they are written. Two tricks carry them:
+//!
+//! - **Hygienic names by recursion.** A macro cannot count, so it cannot make up `fut0`,
+//!   `fut1`, ... Instead the `@munch` rules take one branch per step and write the names
+//!   `fut` and `out` in their own expansion. Every expansion gets fresh hygiene, so the `fut`
+//!   of branch 1 and the `fut` of branch 2 are different variables, which `@expand` then
+//!   declares and uses.
+//! - **Bodies run outside every loop `select!` makes.** A branch body may say `break` or
+//!   `continue` for the *user's* loop, `return`, `?` or `.await`. So the futures are polled
+//!   and the winner's output is tested against its pattern inside an inner block (which is
+//!   also where the losers are dropped), and only then, outside, is the body run.
+//!
+//! Everything the expansion names comes from `::core`, so no hidden items are needed.
+
+/// Waits for several futures at once and returns all their outputs as a tuple (tokio's
+/// `join!`). Each poll polls every unfinished future, in the written order.
+///
+/// ```
+/// use oneloop::time::{sleep, Duration};
+///
+/// oneloop::run(async {
+///     let (a, b) = oneloop::join!(
+///         async { sleep(Duration::from_millis(10)).await.unwrap(); "a" },
+///         async { "b" },
+///     );
+///     assert_eq!((a, b), ("a", "b"));
+/// });
+/// ```
+#[macro_export]
+macro_rules! join {
+    (@munch [$($done:tt)*]) => { $crate::join!(@expand $($done)*) };
+    (@munch [$($done:tt)*] $e:expr $(, $($rest:tt)*)?) => {
+        $crate::join!(@munch [$($done)* (fut out $e)] $($($rest)*)?)
+    };
+    (@expand $(($fut:ident $out:ident $e:tt))*) => {{
+        $(
+            let mut $fut = ::core::pin::pin!($e);
+            let mut $out = ::core::option::Option::None;
+        )*
+        ::core::future::poll_fn(|_cx| {
+            let mut all_done = true;
+            $(
+                if $out.is_none() {
+                    match ::core::future::Future::poll($fut.as_mut(), _cx) {
+                        ::core::task::Poll::Ready(output) => {
+                            $out = ::core::option::Option::Some(output);
+                        }
+                        ::core::task::Poll::Pending => all_done = false,
+                    }
+                }
+            )*
+            if all_done {
+                ::core::task::Poll::Ready(())
+            } else {
+                // Woken by whichever unfinished future makes progress.
+                ::core::task::Poll::Pending
+            }
+        })
+        .await;
+        ($(
+            match $out {
+                ::core::option::Option::Some(output) => output,
+                ::core::option::Option::None => ::core::unreachable!(),
+            },
+        )*)
+    }};
+    () => { () };
+    ($($e:expr),+ $(,)?) => { $crate::join!(@munch [] $($e),+) };
+}
+
+/// Waits for the first of several futures and runs that branch's body; the others are
+/// dropped (tokio's `select!`).
+///
+/// ```text
+/// select! {
+///     biased;                                  // accepted, and what oneloop always does
+///     <pattern> = <future> => <expression>,
+///     <pattern> = <future>, if <condition> => { <block> }
+///     else => <expression>,                    // when every branch is disabled
+/// }
+/// ```
+///
+/// The futures are polled in the written order. When one finishes, its output is matched
+/// against its pattern: if it matches, the other futures are dropped and the body runs
+/// (outside the select, so `break`, `continue`, `return` and `?` act on the code around
+/// it); if not, the branch is disabled and the others go on. A branch whose `if` condition
+/// is false starts disabled. When all are disabled the `else` branch runs; without one,
+/// `select!` panics.
+///
+/// Cancellation: a cancel request of the task is delivered to the first oneloop future
+/// polled, which then finishes with `Err(Cancelled)`. A branch pattern that refuses `Err`
+/// (`Ok(v) = ...`) disables that branch and so swallows the request: bind the whole result
+/// where a cancellation must be seen.
+///
+/// Limitation of this `macro_rules!` version: the output is first tested against the
+/// pattern by reference, so a `mut` or `&` *inside* a pattern (`Some(mut v)`) does not
+/// compile; write `Some(v)` and rebind with `let mut v = v;` in the body.
+///
+/// ```
+/// use oneloop::time::{sleep, Duration};
+///
+/// oneloop::run(async {
+///     let (tx, mut rx) = oneloop::sync::mpsc::channel(1);
+///     oneloop::spawn(async move { tx.send("ping").await.unwrap() });
+///     let got = oneloop::select! {
+///         msg = rx.recv() => msg.unwrap(),
+///         _ = sleep(Duration::from_secs(5)) => None,
+///     };
+///     assert_eq!(got, Some("ping"));
+/// });
+/// ```
+#[macro_export]
+macro_rules! select {
+    // ---- one branch at a time, into `(fut out enabled <pat> <future> <condition> <body>)`.
+    (@munch [$($done:tt)*] [] else => $b:block $(,)?) => {
+        $crate::select!(@expand [$($done)*] [$b])
+    };
+    (@munch [$($done:tt)*] [] else => $b:expr $(,)?) => {
+        $crate::select!(@expand [$($done)*] [$b])
+    };
+    (@munch [$($done:tt)*] []) => {
+        $crate::select!(@expand [$($done)*] [
+            ::core::panic!("select!: all branches are disabled and there is no else branch")
+        ])
+    };
+    (@munch [$($done:tt)*] [] $p:pat = $f:expr, if $c:expr => $b:block, $($rest:tt)*) => {
+        $crate::select!(@munch [$($done)* (fut out enabled $p, $f, $c, $b)] [] $($rest)*)
+    };
+    (@munch [$($done:tt)*] [] $p:pat = $f:expr, if $c:expr => $b:block $($rest:tt)*) => {
+        $crate::select!(@munch [$($done)* (fut out enabled $p, $f, $c, $b)] [] $($rest)*)
+    };
+    (@munch [$($done:tt)*] [] $p:pat = $f:expr, if $c:expr => $b:expr $(, $($rest:tt)*)?) => {
+        $crate::select!(@munch [$($done)* (fut out enabled $p, $f, $c, $b)] [] $($($rest)*)?)
+    };
+    (@munch [$($done:tt)*] [] $p:pat = $f:expr => $b:block, $($rest:tt)*) => {
+        $crate::select!(@munch [$($done)* (fut out enabled $p, $f, true, $b)] [] $($rest)*)
+    };
+    (@munch [$($done:tt)*] [] $p:pat = $f:expr => $b:block $($rest:tt)*) => {
+        $crate::select!(@munch [$($done)* (fut out enabled $p, $f, true, $b)] [] $($rest)*)
+    };
+    (@munch [$($done:tt)*] [] $p:pat = $f:expr => $b:expr $(, $($rest:tt)*)?) => {
+        $crate::select!(@munch [$($done)* (fut out enabled $p, $f, true, $b)] [] $($($rest)*)?)
+    };
+    // ---- the expansion proper.
+    (@expand [$(($fut:ident $out:ident $on:ident $p:pat, $f:tt, $c:tt, $b:tt))*] [$($else:tt)*]) => {{
+        // The winner's output, if any, lands here; declared outside the block below so it
+        // outlives the futures.
+        $( let mut $out = ::core::option::Option::None; )*
+        {
+            // Conditions first, then the futures (tokio's order); a disabled branch's future
+            // is created but never polled.
+            $( let mut $on: bool = $c; )*
+            $( let mut $fut = ::core::pin::pin!($f); )*
+            loop {
+                ::core::future::poll_fn(|_cx| {
+                    $(
+                        if $on {
+                            if let ::core::task::Poll::Ready(output) =
+                                ::core::future::Future::poll($fut.as_mut(), _cx)
+                            {
+                                $on = false;
+                                $out = ::core::option::Option::Some(output);
+                                return ::core::task::Poll::Ready(());
+                            }
+                        }
+                    )*
+                    if false $(|| $on)* {
+                        // Woken by whichever enabled future makes progress.
+                        ::core::task::Poll::Pending
+                    } else {
+                        ::core::task::Poll::Ready(()) // every branch disabled: `else`
+                    }
+                })
+                .await;
+                // Does the output fit its pattern? If not, drop it; that branch stays disabled.
+                $(
+                    if let ::core::option::Option::Some(output) = &$out {
+                        #[allow(unused_variables, unused_mut, unreachable_patterns)]
+                        let fits = match output {
+                            $p => true,
+                            _ => false,
+                        };
+                        if !fits {
+                            $out = ::core::option::Option::None;
+                            continue;
+                        }
+                    }
+                )*
+                break;
+            }
+        } // the futures, winners and losers, are dropped here, before any body runs
+        $(
+            if let ::core::option::Option::Some(output) = $out {
+                #[allow(unreachable_patterns)]
+                match output {
+                    $p => $b,
+                    _ => ::core::unreachable!(),
+                }
+            } else
+        )*
+        { $($else)* }
+    }};
+    (@munch [$($done:tt)*] [] $($bad:tt)*) => {
+        ::core::compile_error!(::core::concat!(
+            "select!: expected `<pattern> = <future> => <body>,` or `else => <body>`, found: ",
+            ::core::stringify!($($bad)*)
+        ))
+    };
+    // ---- entry points.
+    (biased; $($branches:tt)*) => { $crate::select!(@munch [] [] $($branches)*) };
+    ($($branches:tt)*) => { $crate::select!(@munch [] [] $($branches)*) };
+}

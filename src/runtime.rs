@@ -8,7 +8,7 @@
 //! 3. **Take cross-thread wakes** from the inject queue.
 //! 4. **Fire due timers**.
 //! 5. **Wake deferred tasks** (`yield_now`, spent budgets): they go behind all of the above.
-//! 6. **Run ready tasks**, first in first out, at most [`MAX_TASKS_PER_TURN`].
+//! 6. **Run ready tasks**, first in first out, at most `MAX_TASKS_PER_TURN` (128).
 
 pub(crate) mod context;
 mod stats;

@@ -79,7 +79,8 @@ impl Snapshot {
 
     /// Net bytes still live that were allocated since `self` (allocated minus freed).
     pub fn live_since(&self) -> i64 {
-        (ALLOCATED.load(Relaxed) - self.allocated) as i64 - (FREED.load(Relaxed) - self.freed) as i64
+        (ALLOCATED.load(Relaxed) - self.allocated) as i64
+            - (FREED.load(Relaxed) - self.freed) as i64
     }
 }
 

@@ -1,6 +1,6 @@
 //! Networking: TCP and UDP sockets registered with the loop's reactor.
 //!
-//! Each socket is a non-blocking `mio::net` socket plus a [`Registration`] with the reactor.
+//! Each socket is a non-blocking `mio::net` socket plus a `Registration` with the reactor.
 //! An operation first passes the cancellation point, then tries the system call while the
 //! reactor says the socket is ready; `WouldBlock` clears the readiness and parks the task
 //! until the reactor sees the socket become ready again.
@@ -8,8 +8,6 @@
 //! Address arguments take `std::net::ToSocketAddrs`; a host name is resolved with the
 //! system resolver, which blocks the loop for the length of the lookup (numeric addresses
 //! and `localhost` do not). A production runtime resolves names on a thread pool.
-//!
-//! [`Registration`]: crate::reactor::registration::Registration
 
 mod tcp;
 mod udp;

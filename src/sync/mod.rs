@@ -1,1 +1,41 @@
-//! Coordination between tasks: semaphores, events, locks and channels (work in progress).
+//! Coordination between tasks: semaphores, locks, events, notifications and channels.
+//!
+//! Everything here lives on one thread, so state is kept in `Cell`s and `RefCell`s, never
+//! behind atomics or OS locks. Every primitive that makes a task wait shares the same two
+//! pieces:
+//!
+//! - a `WaitList` of waiters (`wait_list.rs`), first in first out, so whoever asked first is
+//!   served first; and
+//! - the cancellation point (`task::cancel`) at the top of every `poll`, so a `cancel()` is
+//!   delivered to a task wherever it waits.
+//!
+//! **No waiter is lost.** When a waiter is served, what it was given (a permit, the lock, a
+//! `notify_one`) is recorded in its wait-list node before it is woken. If the waiting
+//! future is then cancelled or dropped before it took it, it hands it to the next waiter.
+//! Channel messages stay in the channel's queue until `recv` takes them, so a cancelled
+//! `recv` loses nothing either.
+//!
+//! | type | file | like |
+//! |---|---|---|
+//! | [`Semaphore`] | `semaphore.rs` | asyncio `Semaphore`, tokio `Semaphore` |
+//! | [`Mutex`] | `mutex.rs` | asyncio `Lock`, tokio `Mutex` (a semaphore of one) |
+//! | [`Event`] | `event.rs` | asyncio `Event` |
+//! | [`Notify`] | `notify.rs` | tokio `Notify` |
+//! | [`mpsc`] | `mpsc/` | tokio `mpsc` (bounded on a semaphore of slots) |
+//! | [`oneshot`] | `oneshot.rs` | tokio `oneshot` |
+
+mod event;
+pub mod mpsc;
+mod mutex;
+mod notify;
+pub mod oneshot;
+pub(crate) mod semaphore;
+mod wait_list;
+
+pub use event::{Event, EventWait};
+pub use mutex::{Lock, Mutex, MutexGuard, TryLockError};
+pub use notify::{Notified, Notify};
+pub use semaphore::{
+    Acquire, AcquireError, AcquireOwned, OwnedSemaphorePermit, Semaphore, SemaphorePermit,
+    TryAcquireError,
+};

@@ -63,6 +63,12 @@ pub(crate) struct WaitList {
     tail: usize,
 }
 
+impl Default for WaitList {
+    fn default() -> Self {
+        WaitList::new()
+    }
+}
+
 impl WaitList {
     pub(crate) const fn new() -> WaitList {
         WaitList {

@@ -1,7 +1,7 @@
 //! Tasks: spawning, joining, yielding, and the cancellation rule.
 //!
 //! A *task* is a future the loop owns and polls whenever its waker is woken. Spawning boxes
-//! the future into a task cell ([`cell`]), files it in the loop's task slab and puts it on
+//! the future into a task cell (`task/cell.rs`), files it in the loop's task slab and puts it on
 //! the run queue; [`JoinHandle`] is the spawner's view of it.
 //!
 //! # The rule of cancellation (asyncio's)
@@ -30,6 +30,7 @@ use std::rc::Rc;
 pub use blocking::spawn_blocking;
 pub use cancel::{cancelling, is_cancelled, shield, uncancel, Cancelled, Shield};
 pub use join::{JoinError, JoinHandle};
+pub use join_set::{JoinNext, JoinSet};
 pub use yield_now::{yield_now, YieldNow};
 
 use crate::runtime::context::{self, Core};

@@ -1,8 +1,8 @@
 //! oneloop. The sleep and yield futures give a `Result` (the cancellation rule); the adapter
 //! drops it, which costs nothing.
 //!
-//! The channel, semaphore and network parts are behind the `oneloop-io` feature until
-//! `oneloop::sync::{mpsc, Semaphore}`, `oneloop::net` and `oneloop::io` land.
+//! The channel and semaphore parts are behind the `oneloop-sync` feature (until
+//! `oneloop::sync::{mpsc, Semaphore}` land), the network parts behind `oneloop-net`.
 
 use std::future::Future;
 use std::time::Duration;
@@ -11,7 +11,9 @@ pub const NAME: &str = "oneloop";
 
 /// Runs `f` on a fresh `oneloop::Runtime`.
 pub fn block_on<F: Future>(f: F) -> F::Output {
-    oneloop::Runtime::new().expect("oneloop runtime").block_on(f)
+    oneloop::Runtime::new()
+        .expect("oneloop runtime")
+        .block_on(f)
 }
 
 pub type Join<T> = oneloop::JoinHandle<T>;
@@ -24,17 +26,17 @@ where
     oneloop::spawn(f)
 }
 
-pub async fn join<T>(h: Join<T>) -> T {
+pub async fn join<T: 'static>(h: Join<T>) -> T {
     h.await.expect("task failed")
 }
 
-pub async fn abort_join<T>(h: Join<T>) {
+pub async fn abort_join<T: 'static>(h: Join<T>) {
     h.abort();
     let _ = h.await;
 }
 
 /// `cancel()` (asyncio's rule: `Err(Cancelled)` at the task's next await), then the join.
-pub async fn cancel_join<T>(h: Join<T>) -> Option<()> {
+pub async fn cancel_join<T: 'static>(h: Join<T>) -> Option<()> {
     h.cancel();
     let _ = h.await;
     Some(())
@@ -52,16 +54,11 @@ pub async fn yield_now() {
     let _ = oneloop::task::yield_now().await;
 }
 
-#[cfg(feature = "oneloop-io")]
-pub use self::io_parts::*;
+#[cfg(feature = "oneloop-sync")]
+pub use self::sync_parts::*;
 
-#[cfg(feature = "oneloop-io")]
-mod io_parts {
-    use std::io;
-    use std::net::SocketAddr;
-
-    use oneloop::io::{AsyncReadExt, AsyncWriteExt};
-
+#[cfg(feature = "oneloop-sync")]
+mod sync_parts {
     // ---- sync ------------------------------------------------------------------------------
 
     pub type Tx<T> = oneloop::sync::mpsc::Sender<T>;
@@ -91,6 +88,24 @@ mod io_parts {
         let permit = s.acquire().await.expect("acquire");
         drop(permit);
     }
+}
+
+#[cfg(feature = "oneloop-net")]
+pub use self::net_parts::*;
+
+#[cfg(feature = "oneloop-net")]
+mod net_parts {
+    use std::io;
+
+    use oneloop::io::{AsyncReadExt, AsyncWriteExt};
+
+    /// Spawns and forgets (dropping a `JoinHandle` detaches, as in tokio).
+    pub fn spawn_detached<F>(f: F)
+    where
+        F: std::future::Future<Output = ()> + 'static,
+    {
+        drop(oneloop::spawn(f));
+    }
 
     // ---- net -------------------------------------------------------------------------------
 
@@ -107,18 +122,8 @@ mod io_parts {
         Ok(s)
     }
 
-    pub async fn connect(addr: SocketAddr) -> io::Result<Stream> {
-        let s = oneloop::net::TcpStream::connect(addr).await?;
-        s.set_nodelay(true)?;
-        Ok(s)
-    }
-
     pub async fn read(s: &mut Stream, buf: &mut [u8]) -> io::Result<usize> {
         s.read(buf).await
-    }
-
-    pub async fn read_exact(s: &mut Stream, buf: &mut [u8]) -> io::Result<()> {
-        s.read_exact(buf).await.map(drop)
     }
 
     pub async fn write_all(s: &mut Stream, buf: &[u8]) -> io::Result<()> {

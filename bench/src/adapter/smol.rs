@@ -4,7 +4,6 @@
 use std::cell::RefCell;
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::Duration;
 
@@ -41,6 +40,14 @@ where
             .expect("smol adapter: spawn outside block_on")
             .spawn(f)
     })
+}
+
+/// Spawns and forgets (the task keeps running: smol cancels a dropped `Task`, so detach).
+pub fn spawn_detached<F>(f: F)
+where
+    F: Future<Output = ()> + 'static,
+{
+    spawn(f).detach();
 }
 
 pub async fn join<T>(h: Join<T>) -> T {
@@ -114,18 +121,8 @@ pub async fn accept(l: &Listener) -> io::Result<Stream> {
     Ok(s)
 }
 
-pub async fn connect(addr: SocketAddr) -> io::Result<Stream> {
-    let s = smol::net::TcpStream::connect(addr).await?;
-    s.set_nodelay(true)?;
-    Ok(s)
-}
-
 pub async fn read(s: &mut Stream, buf: &mut [u8]) -> io::Result<usize> {
     s.read(buf).await
-}
-
-pub async fn read_exact(s: &mut Stream, buf: &mut [u8]) -> io::Result<()> {
-    s.read_exact(buf).await
 }
 
 pub async fn write_all(s: &mut Stream, buf: &[u8]) -> io::Result<()> {

@@ -4,7 +4,6 @@
 
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -28,6 +27,14 @@ where
     F::Output: Send + 'static,
 {
     tokio::spawn(f)
+}
+
+/// Spawns and forgets (the task keeps running).
+pub fn spawn_detached<F>(f: F)
+where
+    F: Future<Output = ()> + Send + 'static,
+{
+    drop(tokio::spawn(f));
 }
 
 pub async fn join<T>(h: Join<T>) -> T {
@@ -103,18 +110,8 @@ pub async fn accept(l: &Listener) -> io::Result<Stream> {
     Ok(s)
 }
 
-pub async fn connect(addr: SocketAddr) -> io::Result<Stream> {
-    let s = tokio::net::TcpStream::connect(addr).await?;
-    s.set_nodelay(true)?;
-    Ok(s)
-}
-
 pub async fn read(s: &mut Stream, buf: &mut [u8]) -> io::Result<usize> {
     s.read(buf).await
-}
-
-pub async fn read_exact(s: &mut Stream, buf: &mut [u8]) -> io::Result<()> {
-    s.read_exact(buf).await.map(drop)
 }
 
 pub async fn write_all(s: &mut Stream, buf: &[u8]) -> io::Result<()> {

@@ -1,0 +1,52 @@
+//! The workloads instantiated once per runtime: each module below includes the same source
+//! files with `rt` bound to a different adapter. `on::tokio::core::spawn_join` and
+//! `on::oneloop::core::spawn_join` are the same code compiled against different runtimes.
+
+pub mod tokio {
+    pub mod core {
+        use crate::adapter::tokio as rt;
+        include!("workload/core.rs");
+    }
+    pub mod sync {
+        use crate::adapter::tokio as rt;
+        include!("workload/sync.rs");
+    }
+    pub mod net {
+        use crate::adapter::tokio as rt;
+        include!("workload/net.rs");
+    }
+}
+
+pub mod smol {
+    pub mod core {
+        use crate::adapter::smol as rt;
+        include!("workload/core.rs");
+    }
+    pub mod sync {
+        use crate::adapter::smol as rt;
+        include!("workload/sync.rs");
+    }
+    pub mod net {
+        use crate::adapter::smol as rt;
+        include!("workload/net.rs");
+    }
+}
+
+pub mod oneloop {
+    pub mod core {
+        use crate::adapter::oneloop as rt;
+        include!("workload/core.rs");
+    }
+    // Needs `oneloop::sync::{mpsc, Semaphore}`.
+    #[cfg(feature = "oneloop-sync")]
+    pub mod sync {
+        use crate::adapter::oneloop as rt;
+        include!("workload/sync.rs");
+    }
+    // Needs `oneloop::net` and `oneloop::io`.
+    #[cfg(feature = "oneloop-net")]
+    pub mod net {
+        use crate::adapter::oneloop as rt;
+        include!("workload/net.rs");
+    }
+}
