@@ -39,11 +39,19 @@ fn slow_function() -> u32 {
 
 fn supervisor() -> u32 {
     let (done, wait) = mpsc::channel::<()>();
+    // Python creates the thread, prints it, then calls `start()`; a Rust thread starts at
+    // once, so it waits for this `start` signal to keep the print first.
+    let (start, started) = mpsc::channel::<()>();
     let spinner = thread::Builder::new()
         .name("spin".into())
-        .spawn(move || spin("thinking!", wait))
+        .spawn(move || {
+            if started.recv().is_ok() {
+                spin("thinking!", wait);
+            }
+        })
         .expect("cannot start the spinner thread");
     println!("spinner object: {:?}", spinner.thread());
+    let _ = start.send(());
     let result = slow_function();
     drop(done); // set the event: the spinner sees the channel close
     if spinner.join().is_err() {
