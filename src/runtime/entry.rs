@@ -1,0 +1,261 @@
+//! The entry points of the loop: `run` (asyncio.run), `Runtime`, `Builder`, `block_on`.
+//!
+//! `block_on` polls its future in place, as the *root* task (task 1), and turns the loop
+//! (`super::turn`) until the root is done; `run` adds asyncio's epilogue: cancel every task
+//! left, and let them clean up.
+
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
+use std::future::Future;
+use std::io;
+use std::panic;
+use std::pin::Pin;
+use std::rc::Rc;
+use std::sync::Arc;
+use std::task::{Context, Poll};
+use std::time::{Duration, Instant};
+
+use slab::Slab;
+
+use super::context::{self, Core};
+use super::{live_tasks, turn};
+use crate::reactor::Reactor;
+use crate::task::cancel::BUDGET;
+use crate::task::state::State;
+use crate::task::waker::{self, Remote};
+use crate::time::wheel::Wheel;
+
+/// How long [`run`] lets leftover tasks clean up after it cancelled them, before it drops
+/// them. asyncio waits without limit; a task that ignores its cancellation would then hang
+/// the program at exit.
+const CLEANUP_GRACE: Duration = Duration::from_secs(2);
+
+/// Runs `future` to completion on a new loop on this thread, then cancels every task still
+/// alive and lets them run their cleanup (for at most 2 s, then they are dropped), like
+/// `asyncio.run`. Panics if called inside a running loop, or if the loop cannot be created
+/// (no file descriptors left for its epoll instance).
+///
+/// ```
+/// let answer = oneloop::run(async {
+///     oneloop::time::sleep(std::time::Duration::from_millis(1)).await.unwrap();
+///     42
+/// });
+/// assert_eq!(answer, 42);
+/// ```
+pub fn run<F: Future>(future: F) -> F::Output {
+    assert_not_nested("oneloop::run");
+    let runtime =
+        Runtime::new().unwrap_or_else(|e| panic!("oneloop::run could not create the loop: {e}"));
+    let output = runtime.block_on(future);
+    runtime.cancel_leftovers(CLEANUP_GRACE);
+    output
+}
+
+/// A loop: tasks, timers and a reactor, run on the thread that calls [`Runtime::block_on`].
+///
+/// ```
+/// let rt = oneloop::Runtime::new().unwrap();
+/// assert_eq!(rt.block_on(async { 1 + 1 }), 2);
+/// ```
+pub struct Runtime {
+    core: Rc<Core>,
+}
+
+/// Builds a [`Runtime`] with options.
+///
+/// ```
+/// let rt = oneloop::Runtime::builder().trace(false).build().unwrap();
+/// rt.block_on(async {});
+/// ```
+#[derive(Debug, Default)]
+pub struct Builder {
+    trace: Option<bool>,
+}
+
+impl Builder {
+    /// Prints one line per turn of the loop on stderr (tasks run, timers fired, I/O events,
+    /// wait). Without this call, the environment variable `ONELOOP_TRACE=1` turns it on.
+    ///
+    /// ```
+    /// let _builder = oneloop::Runtime::builder().trace(true);
+    /// ```
+    pub fn trace(mut self, on: bool) -> Self {
+        self.trace = Some(on);
+        self
+    }
+
+    /// Creates the loop: its epoll (or `polling`) instance and its cross-thread waker.
+    ///
+    /// ```
+    /// let rt = oneloop::Runtime::builder().build()?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn build(self) -> io::Result<Runtime> {
+        let trace = self.trace.unwrap_or_else(|| {
+            std::env::var_os("ONELOOP_TRACE").is_some_and(|v| v != "0" && !v.is_empty())
+        });
+        let (reactor, unparker) = Reactor::new()?;
+        let remote = Arc::new(Remote::new(unparker));
+        let id = waker::register(Arc::clone(&remote))?;
+        let core = Core {
+            id,
+            tasks: RefCell::new(Slab::new()),
+            run_queue: RefCell::new(VecDeque::new()),
+            deferred: RefCell::new(Vec::new()),
+            timers: RefCell::new(Wheel::new()),
+            epoch: Instant::now(),
+            reactor,
+            remote,
+            current: Cell::new(None),
+            budget: Cell::new(BUDGET),
+            next_id: Cell::new(1),
+            scratch: RefCell::new(Vec::new()),
+            counters: Default::default(),
+            trace,
+        };
+        Ok(Runtime {
+            core: Rc::new(core),
+        })
+    }
+}
+
+impl Runtime {
+    /// A loop with default options (see [`Builder`]).
+    ///
+    /// ```
+    /// let rt = oneloop::Runtime::new()?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn new() -> io::Result<Runtime> {
+        Builder::default().build()
+    }
+
+    /// A [`Builder`] for a loop with options.
+    ///
+    /// ```
+    /// let rt = oneloop::Runtime::builder().trace(false).build()?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn builder() -> Builder {
+        Builder::default()
+    }
+
+    /// Runs the loop until `future` completes and returns its output. Tasks it spawned and
+    /// that are still alive stay in the loop for the next `block_on` (they are dropped with
+    /// the `Runtime`). Panics if called inside a running loop; a panic of `future` itself
+    /// propagates to the caller.
+    ///
+    /// ```
+    /// let rt = oneloop::Runtime::new().unwrap();
+    /// let handle = rt.block_on(async { oneloop::spawn(async { "later" }) });
+    /// assert_eq!(rt.block_on(handle).unwrap(), "later");
+    /// ```
+    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
+        assert_not_nested("Runtime::block_on");
+        let _enter = context::enter(Rc::clone(&self.core));
+        let mut root = Root {
+            future: std::pin::pin!(future),
+            output: None,
+        };
+        let (slot, _, _) = self.core.insert_task(None, None);
+        let outcome = loop {
+            match turn(&self.core, Some((slot, &mut root)), None) {
+                Ok(None) if root.output.is_none() => continue,
+                Ok(None) => break Ok(()),
+                Ok(Some(panic)) => break Err(panic),
+                Err(e) => panic!("oneloop: waiting for I/O failed, the loop cannot go on: {e}"),
+            }
+        };
+        self.core.tasks.borrow_mut().remove(slot as usize);
+        match outcome {
+            Ok(()) => root.output.take().expect("root future finished"),
+            Err(panic) => panic::resume_unwind(panic),
+        }
+    }
+
+    /// `run`'s epilogue: cancel every live task, then turn the loop until they have all
+    /// finished or `grace` has passed.
+    fn cancel_leftovers(&self, grace: Duration) {
+        let core = &self.core;
+        let _enter = context::enter(Rc::clone(core));
+        let live: Vec<(u32, u16)> = core
+            .tasks
+            .borrow_mut()
+            .iter_mut()
+            .filter(|(_, task)| task.state != State::Finished)
+            .map(|(slot, task)| {
+                task.cancel.requested += 1;
+                task.cancel.undelivered += 1;
+                (slot as u32, task.generation)
+            })
+            .collect();
+        for (slot, generation) in live {
+            core.schedule(slot, generation);
+        }
+        let deadline = Instant::now() + grace;
+        while live_tasks(core) > 0 {
+            let left = deadline.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                break;
+            }
+            if let Err(e) = turn(core, None, Some(left)) {
+                panic!("oneloop: waiting for I/O failed during shutdown: {e}");
+            }
+        }
+    }
+}
+
+impl Drop for Runtime {
+    /// Drops every task's future (their destructors may still use the loop, so it is made
+    /// current meanwhile), which also breaks the `Rc` cycles between tasks and handles.
+    fn drop(&mut self) {
+        let _enter = context::enter(Rc::clone(&self.core));
+        loop {
+            let cells: Vec<_> = self
+                .core
+                .tasks
+                .borrow_mut()
+                .iter_mut()
+                .filter_map(|(_, t)| t.cell.take())
+                .collect();
+            if cells.is_empty() {
+                break;
+            }
+            drop(cells);
+        }
+        self.core.tasks.borrow_mut().clear();
+        self.core.deferred.borrow_mut().clear();
+        waker::unregister(self.core.id);
+    }
+}
+
+fn assert_not_nested(what: &str) {
+    if context::with_current(|_| ()).is_some() {
+        panic!("{what} was called inside a running oneloop loop; a loop cannot block on itself: await the future or spawn it instead");
+    }
+}
+
+/// The future given to `block_on`, polled in place on the caller's stack.
+struct Root<'a, T> {
+    future: Pin<&'a mut dyn Future<Output = T>>,
+    output: Option<T>,
+}
+
+/// What the loop needs of the root future without knowing its type.
+pub(crate) trait PollRoot {
+    fn poll_root(&mut self, cx: &mut Context<'_>) -> Poll<()>;
+    fn is_done(&self) -> bool;
+}
+
+impl<T> PollRoot for Root<'_, T> {
+    fn is_done(&self) -> bool {
+        self.output.is_some()
+    }
+
+    fn poll_root(&mut self, cx: &mut Context<'_>) -> Poll<()> {
+        self.future
+            .as_mut()
+            .poll(cx)
+            .map(|output| self.output = Some(output))
+    }
+}
