@@ -44,6 +44,12 @@ where
 }
 
 /// The future returned by [`gather`].
+///
+/// ```
+/// use oneloop::time::{sleep, Duration};
+/// let gathered: oneloop::Gather<_> = oneloop::gather([sleep(Duration::ZERO), sleep(Duration::ZERO)]);
+/// oneloop::run(async move { assert_eq!(gathered.await.len(), 2) });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Gather<F: Future> {
     /// The futures still running, keyed by input position. Boxed so the set is `Unpin`
@@ -104,6 +110,13 @@ where
 }
 
 /// The stream of outputs returned by [`as_completed`]; call [`next`](AsCompleted::next).
+///
+/// ```
+/// oneloop::run(async {
+///     let mut done: oneloop::AsCompleted<_> = oneloop::as_completed([async { 'a' }]);
+///     assert_eq!(done.next().await, Some('a'));
+/// });
+/// ```
 #[must_use = "as_completed does nothing unless `next` is awaited"]
 pub struct AsCompleted<F: Future> {
     /// The futures still running.
@@ -148,6 +161,14 @@ impl<F: Future> AsCompleted<F> {
 }
 
 /// The future returned by [`AsCompleted::next`].
+///
+/// ```
+/// oneloop::run(async {
+///     let mut done = oneloop::as_completed([async { 1 }]);
+///     let next: oneloop::AsCompletedNext<'_, _> = done.next();
+///     assert_eq!(next.await, Some(1));
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct AsCompletedNext<'a, F: Future> {
     /// The set to take the next output from.

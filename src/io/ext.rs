@@ -386,6 +386,14 @@ fn memchr(needle: u8, haystack: &[u8]) -> Option<usize> {
 }
 
 /// The lines of an [`AsyncBufRead`], from [`AsyncBufReadExt::lines`].
+///
+/// ```
+/// use oneloop::io::{AsyncBufReadExt, BufReader, Lines};
+/// oneloop::run(async {
+///     let mut lines: Lines<BufReader<&[u8]>> = BufReader::new(&b"a\nb\n"[..]).lines();
+///     assert_eq!(lines.next_line().await.unwrap().as_deref(), Some("a"));
+/// });
+/// ```
 #[derive(Debug)]
 pub struct Lines<R> {
     reader: R,

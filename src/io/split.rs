@@ -42,12 +42,35 @@ pub fn split<T: AsyncRead + AsyncWrite>(io: T) -> (ReadHalf<T>, WriteHalf<T>) {
 }
 
 /// The read half from [`split`].
+///
+/// ```
+/// use oneloop::io::{split, ReadHalf};
+/// use oneloop::net::{TcpListener, TcpStream};
+/// oneloop::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+///     let stream = TcpStream::connect(listener.local_addr()?).await?;
+///     let (_reader, _writer): (ReadHalf<TcpStream>, _) = split(stream);
+///     Ok::<(), std::io::Error>(())
+/// }).unwrap();
+/// ```
 #[derive(Debug)]
 pub struct ReadHalf<T> {
     io: Rc<RefCell<T>>,
 }
 
 /// The write half from [`split`].
+///
+/// ```
+/// use oneloop::io::{split, AsyncWriteExt, WriteHalf};
+/// use oneloop::net::{TcpListener, TcpStream};
+/// oneloop::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await?;
+///     let stream = TcpStream::connect(listener.local_addr()?).await?;
+///     let (_reader, mut writer): (_, WriteHalf<TcpStream>) = split(stream);
+///     writer.write_all(b"hi").await?;
+///     Ok::<(), std::io::Error>(())
+/// }).unwrap();
+/// ```
 #[derive(Debug)]
 pub struct WriteHalf<T> {
     io: Rc<RefCell<T>>,

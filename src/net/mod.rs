@@ -13,7 +13,7 @@ mod tcp;
 mod udp;
 
 pub use tcp::listener::TcpListener;
-pub use tcp::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
+pub use tcp::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
 pub use tcp::stream::TcpStream;
 pub use udp::UdpSocket;
 

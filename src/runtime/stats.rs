@@ -24,6 +24,13 @@ pub(crate) fn bump(counter: &Cell<u64>, by: u64) {
 }
 
 /// A snapshot of the current loop's counters.
+///
+/// ```
+/// oneloop::run(async {
+///     let stats: oneloop::runtime::Stats = oneloop::runtime::stats();
+///     assert!(stats.live_tasks >= 1); // the root future itself
+/// });
+/// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Stats {
@@ -77,6 +84,14 @@ pub fn stats() -> Stats {
 }
 
 /// Where a task stands, as shown by [`tasks`].
+///
+/// ```
+/// use oneloop::runtime::{tasks, TaskState};
+/// oneloop::run(async {
+///     // The task calling `tasks()` is the one running.
+///     assert!(tasks().iter().any(|t| t.state == TaskState::Running));
+/// });
+/// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TaskState {
@@ -91,6 +106,13 @@ pub enum TaskState {
 }
 
 /// One live task, as shown by [`tasks`].
+///
+/// ```
+/// oneloop::run(async {
+///     let me: oneloop::runtime::TaskInfo = oneloop::runtime::tasks().remove(0);
+///     assert_eq!(me.id.to_string(), "1"); // the root future is task 1
+/// });
+/// ```
 #[derive(Clone, Debug)]
 #[non_exhaustive]
 pub struct TaskInfo {

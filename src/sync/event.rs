@@ -114,6 +114,15 @@ impl fmt::Debug for Event {
 }
 
 /// The future returned by [`Event::wait`].
+///
+/// ```
+/// oneloop::run(async {
+///     let event = oneloop::sync::Event::new();
+///     event.set();
+///     let wait: oneloop::sync::EventWait<'_> = event.wait();
+///     wait.await.unwrap();
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 #[derive(Debug)]
 pub struct EventWait<'a> {

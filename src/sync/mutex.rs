@@ -141,6 +141,14 @@ impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
 }
 
 /// The future returned by [`Mutex::lock`].
+///
+/// ```
+/// oneloop::run(async {
+///     let mutex = oneloop::sync::Mutex::new(1);
+///     let lock: oneloop::sync::Lock<'_, i32> = mutex.lock();
+///     assert_eq!(*lock.await.unwrap(), 1);
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Lock<'a, T: ?Sized> {
     /// The mutex it waits on.

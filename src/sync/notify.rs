@@ -135,6 +135,15 @@ impl fmt::Debug for Notify {
 }
 
 /// The future returned by [`Notify::notified`].
+///
+/// ```
+/// oneloop::run(async {
+///     let notify = oneloop::sync::Notify::new();
+///     notify.notify_one(); // stored as a permit
+///     let notified: oneloop::sync::Notified<'_> = notify.notified();
+///     notified.await.unwrap();
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 #[derive(Debug)]
 pub struct Notified<'a> {

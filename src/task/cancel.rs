@@ -208,6 +208,13 @@ pub fn shield<F: Future>(future: F) -> Shield<F> {
 }
 
 /// The future returned by [`shield`].
+///
+/// ```
+/// oneloop::run(async {
+///     let shielded: oneloop::task::Shield<_> = oneloop::task::shield(async { 3 });
+///     assert_eq!(shielded.await, 3);
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Shield<F> {
     future: F,

@@ -190,6 +190,15 @@ impl<T> fmt::Debug for JoinSet<T> {
 }
 
 /// The future returned by [`JoinSet::join_next`].
+///
+/// ```
+/// oneloop::run(async {
+///     let mut set = oneloop::task::JoinSet::new();
+///     set.spawn(async { 5 });
+///     let next: oneloop::task::JoinNext<'_, i32> = set.join_next();
+///     assert_eq!(next.await.unwrap().unwrap(), 5);
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct JoinNext<'a, T> {
     /// The set to take the next finished task from.

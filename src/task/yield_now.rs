@@ -30,6 +30,13 @@ pub fn yield_now() -> YieldNow {
 }
 
 /// The future returned by [`yield_now`].
+///
+/// ```
+/// oneloop::run(async {
+///     let yielding: oneloop::task::YieldNow = oneloop::task::yield_now();
+///     yielding.await.unwrap();
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 #[derive(Debug)]
 pub struct YieldNow {

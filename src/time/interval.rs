@@ -74,6 +74,14 @@ pub enum MissedTickBehavior {
 }
 
 /// Yields ticks at a fixed period (see [`interval`]).
+///
+/// ```
+/// use oneloop::time::{interval, Duration, Interval};
+/// oneloop::run(async {
+///     let mut every: Interval = interval(Duration::from_millis(1));
+///     every.tick().await.unwrap();
+/// });
+/// ```
 #[derive(Debug)]
 pub struct Interval {
     /// Sleeps until the next tick is due.

@@ -54,6 +54,14 @@ pub fn sleep_until(deadline: Instant) -> Sleep {
 ///
 /// It takes a timer-wheel entry at its first `Pending` and gives it back when it completes or
 /// is dropped, so a `Sleep` dropped early leaves nothing behind.
+///
+/// ```
+/// use oneloop::time::{sleep, Duration, Sleep};
+/// oneloop::run(async {
+///     let nap: Sleep = sleep(Duration::from_millis(1));
+///     nap.await.unwrap();
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 #[derive(Debug)]
 pub struct Sleep {

@@ -47,6 +47,14 @@ pub fn timeout_at<F: Future>(deadline: Instant, future: F) -> Timeout<F> {
 }
 
 /// The future returned by [`timeout`].
+///
+/// ```
+/// use oneloop::time::{timeout, Duration, Timeout};
+/// oneloop::run(async {
+///     let bounded: Timeout<_> = timeout(Duration::from_secs(1), async { 1 });
+///     assert_eq!(bounded.await, Ok(1));
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 #[derive(Debug)]
 pub struct Timeout<F> {

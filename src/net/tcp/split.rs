@@ -13,10 +13,35 @@ use super::stream::TcpStream;
 use crate::io::{AsyncRead, AsyncWrite};
 
 /// The read half of [`TcpStream::split`].
+///
+/// ```
+/// use oneloop::io::{AsyncReadExt, AsyncWriteExt};
+/// oneloop::run(async {
+///     let listener = oneloop::net::TcpListener::bind("127.0.0.1:0").await?;
+///     let mut client = oneloop::net::TcpStream::connect(listener.local_addr()?).await?;
+///     let (mut server, _) = listener.accept().await?;
+///     server.write_all(b"hi").await?;
+///     let (mut reader, _writer): (oneloop::net::ReadHalf<'_>, _) = client.split();
+///     let mut buf = [0; 2];
+///     reader.read_exact(&mut buf).await?;
+///     Ok::<(), std::io::Error>(())
+/// }).unwrap();
+/// ```
 #[derive(Debug)]
 pub struct ReadHalf<'a>(&'a TcpStream);
 
 /// The write half of [`TcpStream::split`].
+///
+/// ```
+/// use oneloop::io::AsyncWriteExt;
+/// oneloop::run(async {
+///     let listener = oneloop::net::TcpListener::bind("127.0.0.1:0").await?;
+///     let mut client = oneloop::net::TcpStream::connect(listener.local_addr()?).await?;
+///     let (_reader, mut writer): (_, oneloop::net::WriteHalf<'_>) = client.split();
+///     writer.write_all(b"hi").await?;
+///     Ok::<(), std::io::Error>(())
+/// }).unwrap();
+/// ```
 #[derive(Debug)]
 pub struct WriteHalf<'a>(&'a TcpStream);
 
@@ -28,10 +53,44 @@ impl<'a> ReadHalf<'a> {
 }
 
 /// The owned read half of [`TcpStream::into_split`].
+///
+/// ```
+/// use oneloop::io::{AsyncReadExt, AsyncWriteExt};
+/// oneloop::run(async {
+///     let listener = oneloop::net::TcpListener::bind("127.0.0.1:0").await?;
+///     let client = oneloop::net::TcpStream::connect(listener.local_addr()?).await?;
+///     let (mut server, _) = listener.accept().await?;
+///     let (mut reader, _writer) = client.into_split();
+///     let reading = oneloop::spawn(async move {
+///         let mut text = String::new();
+///         reader.read_to_string(&mut text).await.map(|_| text)
+///     });
+///     server.write_all(b"bye").await?;
+///     drop(server);
+///     assert_eq!(reading.await.unwrap()?, "bye");
+///     Ok::<(), std::io::Error>(())
+/// }).unwrap();
+/// ```
 pub struct OwnedReadHalf(Rc<TcpStream>);
 
 /// The owned write half of [`TcpStream::into_split`]. Dropping it shuts the write side
 /// down (the peer reads end of stream), as tokio's does.
+///
+/// ```
+/// use oneloop::io::{AsyncReadExt, AsyncWriteExt};
+/// oneloop::run(async {
+///     let listener = oneloop::net::TcpListener::bind("127.0.0.1:0").await?;
+///     let client = oneloop::net::TcpStream::connect(listener.local_addr()?).await?;
+///     let (mut server, _) = listener.accept().await?;
+///     let (_reader, mut writer) = client.into_split();
+///     writer.write_all(b"hi").await?;
+///     drop(writer); // shuts the write side down: the server reads to the end
+///     let mut text = String::new();
+///     server.read_to_string(&mut text).await?;
+///     assert_eq!(text, "hi");
+///     Ok::<(), std::io::Error>(())
+/// }).unwrap();
+/// ```
 pub struct OwnedWriteHalf(Rc<TcpStream>, ShutdownOnDrop);
 
 /// Whether dropping the write half shuts the write side down (not when it is reunited).
@@ -104,6 +163,19 @@ impl Drop for OwnedWriteHalf {
 }
 
 /// The halves given to [`OwnedReadHalf::reunite`] came from different streams.
+///
+/// ```
+/// oneloop::run(async {
+///     let listener = oneloop::net::TcpListener::bind("127.0.0.1:0").await?;
+///     let a = oneloop::net::TcpStream::connect(listener.local_addr()?).await?;
+///     let b = oneloop::net::TcpStream::connect(listener.local_addr()?).await?;
+///     let (a_reader, _a_writer) = a.into_split();
+///     let (_b_reader, b_writer) = b.into_split();
+///     let err: oneloop::net::ReuniteError = a_reader.reunite(b_writer).unwrap_err();
+///     assert!(err.to_string().contains("not from the same socket"));
+///     Ok::<(), std::io::Error>(())
+/// }).unwrap();
+/// ```
 pub struct ReuniteError(pub OwnedReadHalf, pub OwnedWriteHalf);
 
 impl fmt::Debug for ReuniteError {

@@ -146,6 +146,15 @@ impl<T> fmt::Debug for Sender<T> {
 }
 
 /// The future returned by [`Sender::send`].
+///
+/// ```
+/// oneloop::run(async {
+///     let (tx, mut rx) = oneloop::sync::mpsc::channel(1);
+///     let send: oneloop::sync::mpsc::SendFuture<'_, u8> = tx.send(7);
+///     send.await.unwrap();
+///     assert_eq!(rx.recv().await.unwrap(), Some(7));
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct SendFuture<'a, T> {
     /// The sender (and through it the channel).
@@ -326,6 +335,15 @@ impl<T> fmt::Debug for Receiver<T> {
 }
 
 /// The future returned by `recv` on either kind of receiver.
+///
+/// ```
+/// oneloop::run(async {
+///     let (tx, mut rx) = oneloop::sync::mpsc::unbounded_channel();
+///     tx.send("hi").unwrap();
+///     let recv: oneloop::sync::mpsc::Recv<'_, &str> = rx.recv();
+///     assert_eq!(recv.await.unwrap(), Some("hi"));
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Recv<'a, T> {
     /// The channel; borrowed through `&mut Receiver`, so only one `recv` runs at a time.

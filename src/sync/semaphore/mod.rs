@@ -326,6 +326,15 @@ impl Wait {
 }
 
 /// The future returned by [`Semaphore::acquire`] and [`Semaphore::acquire_many`].
+///
+/// ```
+/// oneloop::run(async {
+///     let semaphore = oneloop::sync::Semaphore::new(1);
+///     let acquire: oneloop::sync::Acquire<'_> = semaphore.acquire();
+///     let _permit = acquire.await.unwrap();
+///     assert_eq!(semaphore.available_permits(), 0);
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 #[derive(Debug)]
 pub struct Acquire<'a> {
@@ -355,6 +364,17 @@ impl Drop for Acquire<'_> {
 }
 
 /// The future returned by [`Semaphore::acquire_owned`].
+///
+/// ```
+/// use std::sync::Arc;
+/// oneloop::run(async {
+///     #[allow(clippy::arc_with_non_send_sync)]
+///     let semaphore = Arc::new(oneloop::sync::Semaphore::new(1));
+///     let acquire: oneloop::sync::AcquireOwned = Arc::clone(&semaphore).acquire_owned();
+///     let _permit = acquire.await.unwrap();
+///     assert_eq!(semaphore.available_permits(), 0);
+/// });
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 #[derive(Debug)]
 pub struct AcquireOwned {
