@@ -173,3 +173,86 @@ pub fn idle_client(addr: SocketAddr, n: usize) -> ! {
     drop(held);
     std::process::exit(0);
 }
+
+/// The tcp_charfinder load client: a tokio current-thread runtime (like the echo client)
+/// driving `conns` connections for `dur`. Each waits for the first `?> ` prompt, then asks
+/// the `queries` in turn (connection i starts at query i, so the mix is even), one query in
+/// flight per connection: it sends `query\n` and reads until the answer ends with the status
+/// line and the next prompt (`...\r\n?> `), and checks that status line against the expected
+/// one (each pair is (query, status line)). Returns (queries answered, answer bytes, elapsed).
+pub fn charfinder_client(
+    addr: SocketAddr,
+    conns: usize,
+    queries: Vec<(String, String)>,
+    dur: Duration,
+) -> (u64, u64, Duration) {
+    const END: &[u8] = b"\r\n?> ";
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("tokio runtime");
+    let queries: std::sync::Arc<Vec<(Vec<u8>, Vec<u8>)>> = std::sync::Arc::new(
+        queries
+            .into_iter()
+            .map(|(q, st)| (format!("{q}\n").into_bytes(), st.into_bytes()))
+            .collect(),
+    );
+    rt.block_on(async move {
+        let mut streams = Vec::with_capacity(conns);
+        for _ in 0..conns {
+            let s = tokio::net::TcpStream::connect(addr).await.expect("connect");
+            s.set_nodelay(true).expect("nodelay");
+            streams.push(s);
+        }
+        /// Reads until `buf` ends with `END` (the status line's CRLF, then the prompt).
+        async fn read_answer(s: &mut tokio::net::TcpStream, buf: &mut Vec<u8>) {
+            buf.clear();
+            while !buf.ends_with(END) && buf.as_slice() != b"?> " {
+                buf.reserve(64 * 1024);
+                let n = s.read_buf(buf).await.expect("read");
+                assert!(n > 0, "the charfinder server closed the connection");
+            }
+        }
+        let start = Instant::now();
+        let deadline = start + dur;
+        let tasks: Vec<_> = streams
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut s)| {
+                let queries = std::sync::Arc::clone(&queries);
+                tokio::spawn(async move {
+                    let mut buf = Vec::with_capacity(64 * 1024);
+                    read_answer(&mut s, &mut buf).await; // the first prompt
+                    let (mut n, mut bytes) = (0u64, 0u64);
+                    let mut k = i;
+                    while Instant::now() < deadline {
+                        let (q, status) = &queries[k % queries.len()];
+                        k += 1;
+                        s.write_all(q).await.expect("write");
+                        read_answer(&mut s, &mut buf).await;
+                        let body = &buf[..buf.len() - END.len()];
+                        let last = body
+                            .windows(2)
+                            .rposition(|w| w == b"\r\n")
+                            .map_or(body, |p| &body[p + 2..]);
+                        assert_eq!(
+                            String::from_utf8_lossy(last),
+                            String::from_utf8_lossy(status),
+                            "a wrong status line from the charfinder server"
+                        );
+                        n += 1;
+                        bytes += buf.len() as u64;
+                    }
+                    (n, bytes)
+                })
+            })
+            .collect();
+        let (mut total, mut bytes) = (0, 0);
+        for t in tasks {
+            let (n, b) = t.await.expect("client task");
+            total += n;
+            bytes += b;
+        }
+        (total, bytes, start.elapsed())
+    })
+}

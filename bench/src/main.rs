@@ -155,6 +155,9 @@ struct Params {
     idle_n: usize,
     http_conns: usize,
     http_secs: u64,
+    charfinder_conns: usize,
+    charfinder_dur: Duration,
+    index_builds: usize,
 }
 
 impl Params {
@@ -178,6 +181,9 @@ impl Params {
                 idle_n: 1_000,
                 http_conns: 50,
                 http_secs: 1,
+                charfinder_conns: 50,
+                charfinder_dur: Duration::from_millis(300),
+                index_builds: 5,
             }
         } else {
             Params {
@@ -198,6 +204,9 @@ impl Params {
                 idle_n: 10_000,
                 http_conns: 50,
                 http_secs: 2,
+                charfinder_conns: 50,
+                charfinder_dur: Duration::from_secs(2),
+                index_builds: 5,
             }
         }
     }
@@ -374,6 +383,23 @@ const GROUPS: &[Group] = &[
         ],
         run: run_http,
     },
+    Group {
+        name: "charfinder",
+        needs: Needs::Net,
+        specs: &[
+            spec_hi(
+                "charfinder.qps",
+                "tcp_charfinder 50 clients, query mix",
+                "queries/s",
+            ),
+            spec(
+                "charfinder.cpu_ns",
+                "  server CPU time per query",
+                "ns/query",
+            ),
+        ],
+        run: run_charfinder,
+    },
 ];
 
 fn run_echo(rt: Rt, p: &Params) -> Result<Metrics, String> {
@@ -496,6 +522,76 @@ fn run_http(rt: Rt, p: &Params) -> Result<Metrics, String> {
     ])
 }
 
+/// The tcp_charfinder query mix: small and medium answers, from nothing (`jabberwocky`) to
+/// 357 lines, 16 KB (`black`). Not `cjk` (~100,000 lines) nor `sign` (3,483 lines, 137 KB,
+/// 0.8 ms of `describe_char` alone): one such answer per eight queries would turn the row
+/// into a benchmark of the index code, the same on every runtime. Every client cycles
+/// through the mix.
+const CHARFINDER_QUERIES: &[&str] = &[
+    "chess black",
+    "registered",
+    "cat face",
+    "U+1F525",
+    "circled digit",
+    "black",
+    "é€",
+    "jabberwocky",
+];
+
+/// The mix with the status line the server must answer for each query (checked by the client).
+fn charfinder_mix(index: &charindex::UnicodeNameIndex) -> Vec<(String, String)> {
+    CHARFINDER_QUERIES
+        .iter()
+        .map(|&q| {
+            let query = charindex::py_strip(q);
+            let n = index
+                .find(query)
+                .into_iter()
+                .filter_map(charindex::describe_char)
+                .count();
+            (q.to_string(), charindex::UnicodeNameIndex::status(query, n))
+        })
+        .collect()
+}
+
+fn run_charfinder(rt: Rt, p: &Params) -> Result<Metrics, String> {
+    // The server's index, built before it starts and outside its CPU time.
+    let index = charindex::UnicodeNameIndex::new();
+    let mix = charfinder_mix(&index);
+    let l = sys::std_listener();
+    let addr = l.local_addr().map_err(|e| e.to_string())?;
+    let (conns, dur) = (p.charfinder_conns, p.charfinder_dur);
+    let client = load::on_cpu(LOAD_CPU, move || {
+        load::charfinder_client(addr, conns, mix, dur)
+    });
+    let cpu = on_rt_net!(rt, charfinder::charfinder_server(l, conns, index));
+    let (n, bytes, elapsed) = client
+        .join()
+        .map_err(|_| "the charfinder client panicked (see stderr)")?;
+    CHARFINDER_ANSWER_BYTES.store(bytes / n.max(1), Ordering::Relaxed);
+    Ok(vec![
+        ("charfinder.qps", n as f64 / elapsed.as_secs_f64()),
+        ("charfinder.cpu_ns", cpu.as_nanos() as f64 / n as f64),
+    ])
+}
+
+/// Mean bytes per answer (description lines, status line, next prompt) in the last run.
+static CHARFINDER_ANSWER_BYTES: AtomicU64 = AtomicU64::new(0);
+
+/// Builds the full index `builds` times (on the loop's core, nothing else running); returns
+/// the build times in ms and the index's `heap_bytes()`.
+fn index_builds(builds: usize) -> (Vec<f64>, usize) {
+    let mut times = Vec::with_capacity(builds);
+    let mut heap = 0;
+    for _ in 0..builds {
+        let t = Instant::now();
+        let index = charindex::UnicodeNameIndex::new();
+        times.push(t.elapsed().as_secs_f64() * 1e3);
+        heap = std::hint::black_box(&index).heap_bytes();
+    }
+    (times, heap)
+}
+
 // ---- the watchdog: everything is bounded in time --------------------------------------------
 
 static WATCH_DEADLINE: AtomicU64 = AtomicU64::new(u64::MAX);
@@ -543,6 +639,11 @@ struct Results {
     /// Why a group has no figure for a runtime (gated, failed, skipped).
     notes: HashMap<(&'static str, Rt), String>,
     floor: Vec<f64>,
+    /// tcp_charfinder's index: build times (ms) and `heap_bytes()`.
+    index_build_ms: Vec<f64>,
+    index_heap: Option<usize>,
+    /// Mean bytes per charfinder answer.
+    charfinder_answer_bytes: Option<u64>,
     remarks: Vec<String>,
 }
 
@@ -672,7 +773,8 @@ fn render(res: &Results, groups: &[&Group], p: &Params) -> String {
         let _ = writeln!(
             out,
             "--quick sizes: {} tasks, {} x {} yields, {} sleeps, {} cancels, {} round trips, \
-             {} acquires, echo {:?}, {} idle conns, wrk {} s (labels give the full sizes)",
+             {} acquires, echo {:?}, {} idle conns, wrk {} s, charfinder {:?} \
+             (labels give the full sizes)",
             p.spawn_n,
             p.yield_tasks,
             p.yields,
@@ -682,7 +784,8 @@ fn render(res: &Results, groups: &[&Group], p: &Params) -> String {
             p.sem_n,
             p.echo_dur,
             p.idle_n,
-            p.http_secs
+            p.http_secs,
+            p.charfinder_dur
         );
     }
     let _ = writeln!(
@@ -714,6 +817,21 @@ fn render(res: &Results, groups: &[&Group], p: &Params) -> String {
             fmt_num(stats::median(&res.floor)),
             fmt_num(stats::min(&res.floor)),
             fmt_num(stats::max(&res.floor)),
+        );
+    }
+    if let Some(heap) = res.index_heap {
+        let _ = writeln!(
+            out,
+            "{}tcp_charfinder index: build {} ms [{}-{}] (median of {} builds, release), heap {:.1} MiB \
+             ({heap} B, heap_bytes()); mix: {}; {} B per answer on average",
+            if res.floor.is_empty() { "\n" } else { "" },
+            fmt_num(stats::median(&res.index_build_ms)),
+            fmt_num(stats::min(&res.index_build_ms)),
+            fmt_num(stats::max(&res.index_build_ms)),
+            res.index_build_ms.len(),
+            heap as f64 / (1024.0 * 1024.0),
+            CHARFINDER_QUERIES.join(", "),
+            res.charfinder_answer_bytes.unwrap_or(0),
         );
     }
     let mut notes: Vec<String> = Vec::new();
@@ -824,6 +942,17 @@ fn to_json(res: &Results, groups: &[&Group], p: &Params) -> String {
             json_num(stats::median(&res.floor)),
             json_num(stats::min(&res.floor)),
             json_num(stats::max(&res.floor))
+        );
+    }
+    if let Some(heap) = res.index_heap {
+        let _ = write!(
+            o,
+            ",\n  \"charfinder_index\": {{\"build_ms\": {{\"median\": {}, \"min\": {}, \"max\": {}}}, \
+             \"heap_bytes\": {heap}, \"answer_bytes_mean\": {}}}",
+            json_num(stats::median(&res.index_build_ms)),
+            json_num(stats::min(&res.index_build_ms)),
+            json_num(stats::max(&res.index_build_ms)),
+            res.charfinder_answer_bytes.unwrap_or(0)
         );
     }
     let remarks: Vec<String> = res.remarks.iter().map(|r| json_str(r)).collect();
@@ -957,7 +1086,7 @@ fn main() {
         res.remarks.push(note);
     } else {
         res.remarks.push(format!(
-            "loop pinned to CPU {LOOP_CPU}, load generators (echo client, wrk, idle client) to CPU {LOAD_CPU}"
+            "loop pinned to CPU {LOOP_CPU}, load generators (echo and charfinder clients, wrk, idle client) to CPU {LOAD_CPU}"
         ));
     }
     let limit = sys::raise_nofile();
@@ -1039,6 +1168,14 @@ fn main() {
                     }
                 }
                 eprint!(".");
+            }
+            if g.name == "charfinder" && round + 1 == rounds {
+                arm("the index builds".into(), Duration::from_secs(60));
+                let (times, heap) = index_builds(p.index_builds);
+                res.index_build_ms = times;
+                res.index_heap = Some(heap);
+                let b = CHARFINDER_ANSWER_BYTES.load(Ordering::Relaxed);
+                res.charfinder_answer_bytes = (b > 0).then_some(b);
             }
             if g.name == "echo1" {
                 arm("the std::net floor".into(), Duration::from_secs(60));

@@ -15,6 +15,10 @@ pub mod tokio {
         use crate::adapter::tokio as rt;
         include!("workload/net.rs");
     }
+    pub mod charfinder {
+        use crate::adapter::tokio as rt;
+        include!("workload/charfinder.rs");
+    }
 }
 
 pub mod smol {
@@ -29,6 +33,10 @@ pub mod smol {
     pub mod net {
         use crate::adapter::smol as rt;
         include!("workload/net.rs");
+    }
+    pub mod charfinder {
+        use crate::adapter::smol as rt;
+        include!("workload/charfinder.rs");
     }
 }
 
@@ -48,5 +56,10 @@ pub mod oneloop {
     pub mod net {
         use crate::adapter::oneloop as rt;
         include!("workload/net.rs");
+    }
+    #[cfg(feature = "oneloop-net")]
+    pub mod charfinder {
+        use crate::adapter::oneloop as rt;
+        include!("workload/charfinder.rs");
     }
 }

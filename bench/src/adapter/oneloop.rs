@@ -129,4 +129,12 @@ mod net_parts {
     pub async fn write_all(s: &mut Stream, buf: &[u8]) -> io::Result<()> {
         s.write_all(buf).await
     }
+
+    pub fn peer_addr(s: &Stream) -> io::Result<std::net::SocketAddr> {
+        s.peer_addr()
+    }
+
+    /// Read-only state shared by every connection task (oneloop's tasks need not be `Send`;
+    /// the tcp_charfinder example holds its index in an `Rc`).
+    pub type Shared<T> = std::rc::Rc<T>;
 }

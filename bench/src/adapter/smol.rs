@@ -128,3 +128,10 @@ pub async fn read(s: &mut Stream, buf: &mut [u8]) -> io::Result<usize> {
 pub async fn write_all(s: &mut Stream, buf: &[u8]) -> io::Result<()> {
     s.write_all(buf).await
 }
+
+pub fn peer_addr(s: &Stream) -> io::Result<std::net::SocketAddr> {
+    s.peer_addr()
+}
+
+/// Read-only state shared by every connection task (`LocalExecutor` tasks need not be `Send`).
+pub type Shared<T> = Rc<T>;

@@ -117,3 +117,11 @@ pub async fn read(s: &mut Stream, buf: &mut [u8]) -> io::Result<usize> {
 pub async fn write_all(s: &mut Stream, buf: &[u8]) -> io::Result<()> {
     s.write_all(buf).await
 }
+
+pub fn peer_addr(s: &Stream) -> io::Result<std::net::SocketAddr> {
+    s.peer_addr()
+}
+
+/// Read-only state shared by every connection task: `Arc`, because `tokio::spawn` needs
+/// `Send` (what a tokio user writes; oneloop and smol use `Rc`).
+pub type Shared<T> = std::sync::Arc<T>;
