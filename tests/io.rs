@@ -343,3 +343,48 @@ fn a_cancelled_next_line_resumes_the_same_line() {
     assert_eq!(second.as_deref(), Some("a long line"));
     assert_eq!(third, None);
 }
+
+#[test]
+fn a_read_line_dropped_by_a_timeout_keeps_the_partial_line_in_buf() {
+    let line = run(|| async {
+        let (mut client, server) = pair().await;
+        let mut reader = BufReader::new(server);
+        let mut line = String::new();
+        client.write_all("half a li".as_bytes()).await.unwrap();
+        // The read_line future is dropped at the deadline, mid-line.
+        let first = oneloop::time::timeout(
+            std::time::Duration::from_millis(20),
+            reader.read_line(&mut line),
+        )
+        .await;
+        assert!(first.is_err(), "the line was not complete yet");
+        assert_eq!(line, "half a li", "what was read stays in buf");
+        client.write_all("ne, é\n".as_bytes()).await.unwrap();
+        bounded("rest of the line", reader.read_line(&mut line))
+            .await
+            .unwrap();
+        line
+    });
+    assert_eq!(line, "half a line, é\n");
+}
+
+#[test]
+fn read_line_rejects_invalid_utf8_and_keeps_the_text_before_it() {
+    let (err, line) = run(|| async {
+        let (mut client, server) = pair().await;
+        let mut reader = BufReader::new(server);
+        client.write_all(b"ok \xff bad\nnext\n").await.unwrap();
+        let mut line = String::new();
+        let err = bounded("bad line", reader.read_line(&mut line))
+            .await
+            .unwrap_err();
+        let mut next = String::new();
+        bounded("next line", reader.read_line(&mut next))
+            .await
+            .unwrap();
+        assert_eq!(next, "next\n", "the bad line was consumed whole");
+        (err.kind(), line)
+    });
+    assert_eq!(err, std::io::ErrorKind::InvalidData);
+    assert_eq!(line, "ok ");
+}

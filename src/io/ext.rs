@@ -275,10 +275,15 @@ pub trait AsyncBufReadExt: AsyncBufRead {
         })
     }
 
-    /// Reads a line (up to and including `\n`) as UTF-8, appending it to `buf`; returns how
-    /// many bytes it appended (0 at end of stream). Invalid UTF-8 fails with `InvalidData`
-    /// and appends nothing. On a cancellation, the part of the line read so far is appended,
-    /// up to its last complete character.
+    /// Reads a line (up to and including `\n`) as UTF-8, appending it to `buf` as it
+    /// arrives; returns how many bytes it appended (0 at end of stream).
+    ///
+    /// Text is appended one complete character at a time, so if the future is cancelled or
+    /// dropped mid-line, `buf` holds the line read so far: call again to continue it. The one
+    /// exception is a character split across two reads at that moment: its first bytes (at
+    /// most 3) are lost; use [`read_until`](AsyncBufReadExt::read_until) where every byte
+    /// counts. Invalid UTF-8 fails with `InvalidData`; `buf` then holds the text before it,
+    /// and the rest of that line has been consumed.
     ///
     /// ```
     /// use oneloop::io::{AsyncBufReadExt, BufReader};
@@ -296,34 +301,49 @@ pub trait AsyncBufReadExt: AsyncBufRead {
     where
         Self: Unpin,
     {
-        let mut bytes = Vec::new();
+        // Bytes read but not yet appended: an incomplete character, at most 3 bytes, between
+        // polls (plus whatever one poll reads, until it is appended below).
+        let mut pending = Vec::new();
+        let mut appended = 0;
         let mut read = 0;
         poll_fn(move |cx| {
-            let result = ready!(poll_read_until(
+            let poll = poll_read_until(
                 Pin::new(&mut *self),
                 cx,
                 b'\n',
-                &mut bytes,
+                &mut pending,
                 usize::MAX,
-                &mut read
-            ));
-            let bytes = std::mem::take(&mut bytes);
-            Poll::Ready(match (result, String::from_utf8(bytes)) {
-                (Ok(_), Ok(text)) => {
-                    buf.push_str(&text);
-                    Ok(text.len())
+                &mut read,
+            );
+            // Append every complete character, whatever the poll's outcome.
+            let (valid, invalid) = match std::str::from_utf8(&pending) {
+                Ok(text) => (text.len(), false),
+                Err(e) => (e.valid_up_to(), e.error_len().is_some()),
+            };
+            buf.push_str(std::str::from_utf8(&pending[..valid]).unwrap_or_default());
+            appended += valid;
+            pending.drain(..valid);
+            if invalid {
+                pending.clear();
+                return Poll::Ready(Err(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "stream did not contain valid UTF-8",
+                )));
+            }
+            match poll {
+                // Pending: the reader will wake us.
+                Poll::Pending => Poll::Pending,
+                Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+                // The line ended (or the stream did) inside a character: not UTF-8.
+                Poll::Ready(Ok(_)) if !pending.is_empty() => {
+                    pending.clear();
+                    Poll::Ready(Err(io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        "stream did not contain valid UTF-8",
+                    )))
                 }
-                (Ok(_), Err(e)) => Err(io::Error::new(io::ErrorKind::InvalidData, e.utf8_error())),
-                (Err(e), Ok(text)) => {
-                    buf.push_str(&text);
-                    Err(e)
-                }
-                (Err(e), Err(bad)) => {
-                    let valid = bad.utf8_error().valid_up_to();
-                    buf.push_str(std::str::from_utf8(&bad.as_bytes()[..valid]).unwrap_or_default());
-                    Err(e)
-                }
-            })
+                Poll::Ready(Ok(_)) => Poll::Ready(Ok(std::mem::take(&mut appended))),
+            }
         })
     }
 
