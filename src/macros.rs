@@ -213,3 +213,33 @@ macro_rules! select {
     (biased; $($branches:tt)*) => { $crate::select!(@munch [] [] $($branches)*) };
     ($($branches:tt)*) => { $crate::select!(@munch [] [] $($branches)*) };
 }
+
+/// Pins values on the stack, under their own names (tokio's `pin!`): after
+/// `oneloop::pin!(fut)`, `fut` is a `Pin<&mut _>` that can be polled again and again, as a
+/// `select!` loop does. Also accepts `let` bindings: `oneloop::pin! { let x = make(); }`.
+///
+/// ```
+/// use oneloop::time::{sleep, Duration};
+///
+/// oneloop::run(async {
+///     let deadline = sleep(Duration::from_millis(5));
+///     oneloop::pin!(deadline);
+///     let mut ticks = 0;
+///     loop {
+///         oneloop::select! {
+///             _ = &mut deadline => break,
+///             _ = sleep(Duration::from_millis(1)) => ticks += 1,
+///         }
+///     }
+///     assert!(ticks >= 1);
+/// });
+/// ```
+#[macro_export]
+macro_rules! pin {
+    ($($x:ident),* $(,)?) => {
+        $( let mut $x = ::core::pin::pin!($x); )*
+    };
+    ($(let $x:ident = $init:expr;)*) => {
+        $( let $x = $init; $crate::pin!($x); )*
+    };
+}

@@ -14,3 +14,18 @@ pub use interval::{interval, interval_at, Interval, MissedTickBehavior};
 pub use sleep::{sleep, sleep_until, Sleep};
 pub use std::time::{Duration, Instant};
 pub use timeout::{timeout, timeout_at, Elapsed, Timeout};
+
+/// Where tokio keeps its time errors (`tokio::time::error::Elapsed`), so that path ports.
+///
+/// ```
+/// use oneloop::time::error::Elapsed;
+/// use oneloop::time::{timeout, Duration};
+///
+/// oneloop::run(async {
+///     let late: Result<(), Elapsed> = timeout(Duration::ZERO, std::future::pending()).await;
+///     assert!(late.is_err());
+/// });
+/// ```
+pub mod error {
+    pub use super::Elapsed;
+}

@@ -22,7 +22,7 @@ use oneloop::time::{sleep, timeout};
 
 const PERMITS: usize = 3;
 const DOWNLOADS: usize = 10;
-const PER_DOWNLOAD: Duration = Duration::from_millis(300);
+const PER_DOWNLOAD: Duration = Duration::from_secs(1);
 const DEADLINE: Duration = Duration::from_secs(10);
 
 /// What the server does with path `n`.
@@ -100,7 +100,7 @@ struct Tally {
 }
 
 impl Tally {
-    fn add(&mut self, n: usize, result: Result<io::Result<String>, oneloop::time::Elapsed>) {
+    fn add(&mut self, n: usize, result: Result<io::Result<String>, oneloop::time::error::Elapsed>) {
         let line = match result {
             Ok(Ok(body)) => {
                 self.ok += 1;
@@ -148,7 +148,7 @@ pub async fn run() -> String {
     }
     let mut tally = Tally::default();
     let deadline = sleep(DEADLINE);
-    let mut deadline = std::pin::pin!(deadline);
+    oneloop::pin!(deadline);
     loop {
         oneloop::select! {
             joined = set.join_next() => match joined {

@@ -61,7 +61,11 @@ async fn member(
 ) -> Vec<String> {
     for n in 0..SAID {
         let text = format!("message {n}");
-        says.send(Say { from: name.to_string(), text }).unwrap();
+        says.send(Say {
+            from: name.to_string(),
+            text,
+        })
+        .unwrap();
     }
     drop(says);
     let mut heard = Vec::new();
@@ -88,7 +92,10 @@ pub async fn run() -> String {
     let mut inboxes = Vec::new();
     for name in MEMBERS {
         let (inbox_tx, inbox_rx) = mpsc::channel(32);
-        let join = Join { name: name.to_string(), inbox: inbox_tx };
+        let join = Join {
+            name: name.to_string(),
+            inbox: inbox_tx,
+        };
         join_tx.send(join).await.unwrap();
         inboxes.push((name, inbox_rx));
     }
@@ -101,10 +108,16 @@ pub async fn run() -> String {
 
     let mut transcript = Vec::new();
     for (name, handle) in members {
-        let mut heard = timeout(LIMIT, handle).await.expect("a member hung").unwrap();
+        let mut heard = timeout(LIMIT, handle)
+            .await
+            .expect("a member hung")
+            .unwrap();
         let order = in_order(&heard);
         heard.sort();
-        transcript.push(format!("{name} heard {} lines, in order: {order}", heard.len()));
+        transcript.push(format!(
+            "{name} heard {} lines, in order: {order}",
+            heard.len()
+        ));
         transcript.extend(heard.into_iter().map(|line| format!("  {line}")));
     }
     let delivered = timeout(LIMIT, hub).await.expect("the hub hung").unwrap();

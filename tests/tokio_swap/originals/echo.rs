@@ -25,7 +25,9 @@ async fn handle(stream: TcpStream, echoed: Arc<Mutex<usize>>) -> io::Result<usiz
     let mut lines = BufReader::new(reader).lines();
     let mut count = 0;
     while let Some(line) = lines.next_line().await? {
-        writer.write_all(format!("echo: {line}\n").as_bytes()).await?;
+        writer
+            .write_all(format!("echo: {line}\n").as_bytes())
+            .await?;
         *echoed.lock().await += 1;
         count += 1;
     }
@@ -53,7 +55,9 @@ async fn client(addr: SocketAddr, id: usize) -> io::Result<Vec<String>> {
     let mut lines = BufReader::new(reader).lines();
     let mut replies = Vec::new();
     for n in 0..LINES {
-        writer.write_all(format!("client {id} line {n}\n").as_bytes()).await?;
+        writer
+            .write_all(format!("client {id} line {n}\n").as_bytes())
+            .await?;
         let reply = timeout(LIMIT, lines.next_line()).await??;
         replies.push(reply.expect("the server closed early"));
         sleep(Duration::from_millis(1)).await;
@@ -61,7 +65,10 @@ async fn client(addr: SocketAddr, id: usize) -> io::Result<Vec<String>> {
     writer.shutdown().await?;
     let mut rest = String::new();
     timeout(LIMIT, lines.into_inner().read_to_string(&mut rest)).await??;
-    replies.push(format!("client {id} saw the end, {} bytes after", rest.len()));
+    replies.push(format!(
+        "client {id} saw the end, {} bytes after",
+        rest.len()
+    ));
     Ok(replies)
 }
 
@@ -81,7 +88,11 @@ pub async fn run() -> String {
         let replies = timeout(LIMIT, client).await.expect("a client hung");
         transcript.extend(replies.unwrap().unwrap());
     }
-    let mut counts = timeout(LIMIT, server).await.expect("the server hung").unwrap().unwrap();
+    let mut counts = timeout(LIMIT, server)
+        .await
+        .expect("the server hung")
+        .unwrap()
+        .unwrap();
     counts.sort();
     transcript.push(format!("lines per connection: {counts:?}"));
     transcript.push(format!("lines echoed: {}", echoed.lock().await));

@@ -22,7 +22,7 @@ use tokio::time::{sleep, timeout};
 
 const PERMITS: usize = 3;
 const DOWNLOADS: usize = 10;
-const PER_DOWNLOAD: Duration = Duration::from_millis(300);
+const PER_DOWNLOAD: Duration = Duration::from_secs(1);
 const DEADLINE: Duration = Duration::from_secs(10);
 
 /// What the server does with path `n`.
@@ -35,10 +35,16 @@ fn behaviour(n: usize) -> &'static str {
 }
 
 /// Serves one connection: one request line, then an answer, a close or silence.
-async fn serve(stream: TcpStream, stuck: Arc<AtomicUsize>, all_stuck: Arc<Notify>) -> io::Result<()> {
+async fn serve(
+    stream: TcpStream,
+    stuck: Arc<AtomicUsize>,
+    all_stuck: Arc<Notify>,
+) -> io::Result<()> {
     let (reader, mut writer) = stream.into_split();
     let mut lines = BufReader::new(reader).lines();
-    let Some(request) = lines.next_line().await? else { return Ok(()) };
+    let Some(request) = lines.next_line().await? else {
+        return Ok(());
+    };
     if request == "GET /stuck" {
         if stuck.fetch_add(1, Ordering::SeqCst) + 1 == PERMITS {
             all_stuck.notify_one();
@@ -48,7 +54,11 @@ async fn serve(stream: TcpStream, stuck: Arc<AtomicUsize>, all_stuck: Arc<Notify
     }
     let n: usize = request.trim_start_matches("GET /").parse().unwrap();
     match behaviour(n) {
-        "answer" => writer.write_all(format!("body of /{n}: {}\n", n * n).as_bytes()).await?,
+        "answer" => {
+            writer
+                .write_all(format!("body of /{n}: {}\n", n * n).as_bytes())
+                .await?
+        }
         "close" => return Ok(()),
         _ => while lines.next_line().await?.is_some() {},
     }
@@ -57,7 +67,9 @@ async fn serve(stream: TcpStream, stuck: Arc<AtomicUsize>, all_stuck: Arc<Notify
 
 async fn server(listener: TcpListener, stuck: Arc<AtomicUsize>, all_stuck: Arc<Notify>) {
     loop {
-        let Ok((stream, _)) = listener.accept().await else { return };
+        let Ok((stream, _)) = listener.accept().await else {
+            return;
+        };
         tokio::spawn(serve(stream, stuck.clone(), all_stuck.clone()));
     }
 }
@@ -66,11 +78,16 @@ async fn server(listener: TcpListener, stuck: Arc<AtomicUsize>, all_stuck: Arc<N
 async fn fetch(addr: SocketAddr, path: String) -> io::Result<String> {
     let mut stream = TcpStream::connect(addr).await?;
     let (reader, mut writer) = stream.split();
-    writer.write_all(format!("GET /{path}\n").as_bytes()).await?;
+    writer
+        .write_all(format!("GET /{path}\n").as_bytes())
+        .await?;
     let mut lines = BufReader::new(reader).lines();
     match lines.next_line().await? {
         Some(body) => Ok(body),
-        None => Err(io::Error::new(io::ErrorKind::UnexpectedEof, "closed without an answer")),
+        None => Err(io::Error::new(
+            io::ErrorKind::UnexpectedEof,
+            "closed without an answer",
+        )),
     }
 }
 
@@ -146,7 +163,14 @@ pub async fn run() -> String {
             }
         }
     }
-    tally.lines.sort_by_key(|line| line[1..].split(' ').next().unwrap().parse::<usize>().unwrap());
+    tally.lines.sort_by_key(|line| {
+        line[1..]
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse::<usize>()
+            .unwrap()
+    });
     let mut transcript = vec![format!(
         "batch 1: {} ok, {} timed out, {} failed",
         tally.ok, tally.timed_out, tally.failed
@@ -188,8 +212,13 @@ pub async fn run() -> String {
             aborted += 1;
         }
     }
-    transcript.push(format!("batch 2: {finished} finished, {aborted} aborted by the signal"));
-    transcript.push(format!("stuck requests seen: {}", stuck.load(Ordering::SeqCst)));
+    transcript.push(format!(
+        "batch 2: {finished} finished, {aborted} aborted by the signal"
+    ));
+    transcript.push(format!(
+        "stuck requests seen: {}",
+        stuck.load(Ordering::SeqCst)
+    ));
     transcript.push(format!("permits back: {}", semaphore.available_permits()));
     transcript.join("\n")
 }
