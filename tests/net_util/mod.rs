@@ -27,6 +27,10 @@ pub const WAIT: Duration = Duration::from_secs(10);
 /// The bound on a whole test's loop.
 pub const LIMIT: Duration = Duration::from_secs(30);
 
+/// The general helpers (bounded runners, counters) are shared with the other test files.
+#[path = "../util/mod.rs"]
+mod util;
+
 /// Runs `oneloop::run(make())` on its own thread; panics if it takes longer than [`LIMIT`].
 pub fn run<Fut, M>(make: M) -> Fut::Output
 where
@@ -34,36 +38,7 @@ where
     Fut: Future + 'static,
     Fut::Output: Send + 'static,
 {
-    within(LIMIT, "oneloop::run", move || oneloop::run(make()))
-}
-
-/// Runs `f` on a new thread; panics if it has not finished within `limit`. A panic in `f`
-/// propagates as is.
-pub fn within<R, F>(limit: Duration, what: &str, f: F) -> R
-where
-    R: Send + 'static,
-    F: FnOnce() -> R + Send + 'static,
-{
-    let (tx, rx) = mpsc::channel();
-    let handle = thread::Builder::new()
-        .name(format!("bounded: {what}"))
-        .spawn(move || {
-            let _ = tx.send(f());
-        })
-        .expect("cannot spawn the test thread");
-    match rx.recv_timeout(limit) {
-        Ok(value) => {
-            let _ = handle.join();
-            value
-        }
-        Err(mpsc::RecvTimeoutError::Timeout) => {
-            panic!("{what} did not finish within {limit:?}: the loop is probably hung")
-        }
-        Err(mpsc::RecvTimeoutError::Disconnected) => match handle.join() {
-            Err(payload) => std::panic::resume_unwind(payload),
-            Ok(()) => unreachable!("the thread ended without sending its result"),
-        },
-    }
+    util::run_within(LIMIT, make)
 }
 
 /// Awaits `fut`, failing the test with `what` if it takes longer than [`WAIT`].
