@@ -91,9 +91,10 @@ macro_rules! join {
 /// `select!` panics.
 ///
 /// Cancellation: a cancel request of the task is delivered to the first oneloop future
-/// polled, which then finishes with `Err(Cancelled)`. A branch pattern that refuses `Err`
-/// (`Ok(v) = ...`) disables that branch and so swallows the request: bind the whole result
-/// where a cancellation must be seen.
+/// polled, which then finishes with `Err(Cancelled)`. If that branch's pattern refuses the
+/// error (`Ok(v) = rx.recv()`), the branch is disabled as usual, but the request is not
+/// lost: it is put back and delivered at the next cancellation point — the next branch
+/// polled, or the first await after the `select!`.
 ///
 /// Limitation of this `macro_rules!` version: the output is first tested against the
 /// pattern by reference, so a `mut` or `&` *inside* a pattern (`Some(mut v)`) does not
@@ -149,6 +150,8 @@ macro_rules! select {
         // The winner's output, if any, lands here; declared outside the block below so it
         // outlives the futures.
         $( let mut $out = ::core::option::Option::None; )*
+        // Did the winning poll deliver a cancel request? (See the pattern check below.)
+        let mut cancel_seen = false;
         {
             // Conditions first, then the futures (tokio's order); a disabled branch's future
             // is created but never polled.
@@ -158,9 +161,11 @@ macro_rules! select {
                 ::core::future::poll_fn(|_cx| {
                     $(
                         if $on {
+                            let before = $crate::task::__cancels_delivered();
                             if let ::core::task::Poll::Ready(output) =
                                 ::core::future::Future::poll($fut.as_mut(), _cx)
                             {
+                                cancel_seen = $crate::task::__cancels_delivered() != before;
                                 $on = false;
                                 $out = ::core::option::Option::Some(output);
                                 return ::core::task::Poll::Ready(());
@@ -185,6 +190,11 @@ macro_rules! select {
                         };
                         if !fits {
                             $out = ::core::option::Option::None;
+                            if cancel_seen {
+                                // The refused output was a delivered cancellation: give the
+                                // request back so the next cancellation point delivers it.
+                                $crate::task::__redeliver_cancel();
+                            }
                             continue;
                         }
                     }

@@ -150,7 +150,7 @@ fn run_task(core: &Core, slot: u32, root: Option<&mut dyn PollRoot>) -> Option<P
     };
     if stop {
         if let Some(cell) = &mut cell {
-            cell.as_mut().finish(JoinError::cancelled(id)); // drops the future, outside the borrow
+            finish(cell, id, JoinError::cancelled(id)); // drops the future, outside the borrow
         }
         complete(core, slot, cell);
         return None;
@@ -187,7 +187,7 @@ fn run_task(core: &Core, slot: u32, root: Option<&mut dyn PollRoot>) -> Option<P
         }
         Err(panic) => match cell {
             Some(mut cell) => {
-                cell.as_mut().finish(JoinError::panic(id, panic));
+                finish(&mut cell, id, JoinError::panic(id, panic));
                 complete(core, slot, Some(cell));
                 None
             }
@@ -196,6 +196,16 @@ fn run_task(core: &Core, slot: u32, root: Option<&mut dyn PollRoot>) -> Option<P
                 Some(panic)
             }
         },
+    }
+}
+
+/// Drops the task's future and stores `err` as its result. The future's destructors run
+/// here, and a panic in one of them becomes the task's result (a `JoinError` with
+/// `is_panic()`) instead of unwinding through the loop.
+fn finish(cell: &mut crate::task::cell::BoxedTask, id: crate::task::Id, err: JoinError) {
+    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| cell.as_mut().finish(err))) {
+        // The assignment that panicked still stored its new stage; the future is gone.
+        cell.as_mut().finish(JoinError::panic(id, payload));
     }
 }
 
@@ -210,10 +220,15 @@ fn complete(core: &Core, slot: u32, cell: Option<crate::task::cell::BoxedTask>) 
             task.cell = cell;
             (task.join_waker.take(), None)
         } else {
-            (None, tasks.remove(slot as usize).cell.or(cell))
+            (None, Some((tasks.remove(slot as usize), cell)))
         }
     };
-    drop(orphan); // a detached task's output is dropped outside the borrow
+    // A detached task's entry and output are dropped outside the borrow; a panic in the
+    // output's destructor has nobody to report to (tokio ignores it too), and must not
+    // unwind through the loop.
+    if orphan.is_some() {
+        let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(orphan)));
+    }
     if let Some(waker) = join_waker {
         waker.wake();
     }

@@ -169,3 +169,19 @@ fn abort_stops_waiting_but_the_job_still_runs_to_its_end() {
     assert!(aborted);
     assert!(finished);
 }
+
+#[test]
+fn a_blocking_job_submitted_behind_a_blocked_one_gets_its_own_thread() {
+    // Job A waits for job B; both are submitted back to back while one pool thread is
+    // idle. B must not queue behind A (that would deadlock until A gives up).
+    let answered = run(|| async {
+        spawn_blocking(|| ()).await.unwrap(); // leaves one idle pool thread
+        let (tx, rx) = mpsc::channel::<()>();
+        let a = spawn_blocking(move || rx.recv_timeout(Duration::from_secs(20)).is_ok());
+        let b = spawn_blocking(move || tx.send(()).is_ok());
+        let b = bounded("job b", b).await.unwrap();
+        let a = bounded("job a", a).await.unwrap();
+        (a, b)
+    });
+    assert_eq!(answered, (true, true));
+}

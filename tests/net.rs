@@ -692,3 +692,32 @@ fn a_cancelled_reader_task_catches_the_error_and_finishes_normally() {
     });
     assert_eq!(said, "cleaned up");
 }
+
+#[test]
+fn a_udp_error_is_reported_once_then_recv_waits_again() {
+    // A connected UDP socket that sent to a closed port gets an ICMP "port unreachable":
+    // one recv reports it; the next must wait (not spin on a stale error bit).
+    let outcome = run(|| async {
+        let closed = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+        let port = closed.local_addr().unwrap().port();
+        drop(closed);
+        let socket = oneloop::net::UdpSocket::bind("127.0.0.1:0").await.unwrap();
+        socket.connect(("127.0.0.1", port)).await.unwrap();
+        socket.send(b"anyone?").await.unwrap();
+        let mut buf = [0u8; 16];
+        let first = oneloop::time::timeout(Duration::from_secs(5), socket.recv(&mut buf)).await;
+        let second = oneloop::time::timeout(Duration::from_millis(50), socket.recv(&mut buf)).await;
+        let timer_ran =
+            oneloop::time::timeout(Duration::from_millis(1), std::future::pending::<()>())
+                .await
+                .is_err();
+        (
+            first.map(|r| r.map_err(|e| e.kind())),
+            second.is_err(),
+            timer_ran,
+        )
+    });
+    assert_eq!(outcome.0, Ok(Err(ErrorKind::ConnectionRefused)));
+    assert!(outcome.1, "the second recv must wait, and its timeout fire");
+    assert!(outcome.2);
+}

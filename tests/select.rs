@@ -149,17 +149,41 @@ async fn select_branch_awaiting_a_cancelled_task() {
 }
 
 #[oneloop::test]
-async fn select_cancelled_branch_refused_by_its_pattern_lets_another_branch_win() {
+async fn select_cancelled_branch_refused_by_its_pattern_passes_the_cancel_on() {
     let (tx, mut rx) = mpsc::channel::<u32>(1);
     let task = spawn(async move {
         oneloop::select! {
             Ok(v) = rx.recv() => v,
-            _ = sleep(Duration::from_millis(5)) => Some(0),
+            slept = sleep(Duration::from_secs(60)) => slept.err().map(|_| 99),
         }
     });
     yield_now().await.unwrap();
-    task.cancel(); // delivered to recv; its pattern refuses Err, so the sleep wins
-    assert_eq!(bounded("task", task).await.unwrap(), Some(0));
+    // Delivered to recv first; its pattern refuses the error, so the request is put back
+    // and the sleep branch gets it.
+    task.cancel();
+    assert_eq!(bounded("task", task).await.unwrap(), Some(99));
+    drop(tx);
+}
+
+#[oneloop::test]
+async fn a_cancel_refused_by_every_branch_reaches_the_next_await() {
+    let (tx, mut rx) = mpsc::channel::<u32>(1);
+    let task = spawn(async move {
+        let picked = oneloop::select! {
+            Ok(Some(v)) = rx.recv() => Some(v),
+            Ok(()) = sleep(Duration::from_secs(60)) => None,
+            else => None,
+        };
+        // The request was refused twice above; it is still pending, and delivered here.
+        (
+            picked,
+            yield_now().await.is_err(),
+            oneloop::task::cancelling(),
+        )
+    });
+    yield_now().await.unwrap();
+    task.cancel();
+    assert_eq!(bounded("task", task).await.unwrap(), (None, true, 1));
     drop(tx);
 }
 

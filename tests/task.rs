@@ -647,3 +647,29 @@ fn spawn_local_is_spawn() {
         assert_eq!(h.await.unwrap(), 42);
     });
 }
+
+/// Panics when dropped: a destructor that fails.
+struct PanicOnDrop;
+
+impl Drop for PanicOnDrop {
+    fn drop(&mut self) {
+        panic!("destructor failed");
+    }
+}
+
+#[test]
+fn a_destructor_that_panics_during_abort_becomes_the_join_error() {
+    util::run(|| async {
+        let victim = spawn(async {
+            let _guard = PanicOnDrop;
+            pending::<()>().await;
+        });
+        yield_now().await.unwrap();
+        victim.abort();
+        let err = victim.await.unwrap_err();
+        assert!(err.is_panic(), "{err:?}");
+        // The loop goes on, and nothing is left behind.
+        assert_eq!(spawn(async { 7 }).await.unwrap(), 7);
+        assert_eq!(runtime::tasks().len(), 1, "only the root is left");
+    });
+}

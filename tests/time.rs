@@ -440,3 +440,30 @@ fn cancelled_sleep_returns_at_once_and_frees_its_timer() {
         assert_eq!(timers_pending(), 0);
     });
 }
+
+#[test]
+fn a_sleep_first_polled_on_one_runtime_completes_on_another() {
+    // Nothing but the sleep's own timer can finish the second `block_on`: if the entry
+    // stayed in the first loop's wheel, this hangs and `within` fails the test.
+    util::within(util::LIMIT, "sleep moved between runtimes", || {
+        let first = oneloop::Runtime::new().unwrap();
+        let second = oneloop::Runtime::new().unwrap();
+        let mut nap = Box::pin(sleep(Duration::from_millis(20)));
+        first.block_on(async {
+            assert!(timeout(Duration::from_millis(1), nap.as_mut())
+                .await
+                .is_err());
+        });
+        assert_eq!(second.block_on(nap.as_mut()), Ok(()));
+    });
+}
+
+#[oneloop::test]
+async fn an_interval_of_duration_max_does_not_panic() {
+    let mut forever = interval(Duration::MAX);
+    forever.tick().await.unwrap(); // the first tick is immediate
+    assert!(timeout(Duration::from_millis(1), forever.tick())
+        .await
+        .is_err());
+    forever.reset();
+}

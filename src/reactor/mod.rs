@@ -201,12 +201,30 @@ impl Reactor {
 
     /// An operation returned `WouldBlock`: forget the readiness it relied on.
     pub(crate) fn clear_readiness(&self, slot: u32, direction: Direction) {
+        // Everything that let this direction proceed is gone: the operation itself said
+        // "would block". That includes a closed or error bit: a socket error is handed out
+        // once (SO_ERROR) by the operation that reports it, and after that the socket may
+        // well block (a UDP socket after an ICMP "port unreachable"); keeping the bit would
+        // make every later operation retry at once, for ever.
+        self.clear_bits(slot, direction.mask());
+    }
+
+    /// Clears only the "data / room" bit of `direction`, keeping closed and error bits:
+    /// for a short read or write, which proves the buffer drained (filled) but not that an
+    /// end of stream or an error already reported by the kernel has been seen.
+    pub(crate) fn clear_data_readiness(&self, slot: u32, direction: Direction) {
+        self.clear_bits(
+            slot,
+            match direction {
+                Direction::Read => ready::READABLE,
+                Direction::Write => ready::WRITABLE,
+            },
+        );
+    }
+
+    fn clear_bits(&self, slot: u32, bits: u8) {
         if let Some(source) = self.sources.borrow_mut().get_mut(slot as usize) {
-            source.readiness &= match direction {
-                // An end of stream or an error stays: it will be reported again and again.
-                Direction::Read => !ready::READABLE,
-                Direction::Write => !ready::WRITABLE,
-            };
+            source.readiness &= !bits;
         }
     }
 
@@ -226,15 +244,16 @@ impl Reactor {
             Direction::Read => &mut source.reader,
             Direction::Write => &mut source.writer,
         };
-        match stored {
-            Some(w) if w.will_wake(waker) => {}
-            _ => *stored = Some(waker.clone()),
-        }
+        let replaced = match stored {
+            Some(w) if w.will_wake(waker) => None,
+            _ => stored.replace(waker.clone()),
+        };
         let token = (source.generation as usize) << 32 | slot as usize;
         let (read, write) = (source.reader.is_some(), source.writer.is_some());
-        self.selector
-            .borrow_mut()
-            .rearm(source.fd, token, read, write)
+        let fd = source.fd;
+        drop(sources);
+        drop(replaced); // a foreign waker's drop may run arbitrary code: not under our borrow
+        self.selector.borrow_mut().rearm(fd, token, read, write)
     }
 
     /// How many sources are registered (for `runtime::stats()`).

@@ -64,7 +64,7 @@ impl Registration {
     /// the next arrival is a new edge, so nothing is missed, and the next operation waits
     /// for it instead of spending a system call to learn `WouldBlock` (tokio does the same).
     pub(crate) fn clear_readiness(&self, direction: Direction) {
-        self.core.reactor.clear_readiness(self.slot, direction);
+        self.core.reactor.clear_data_readiness(self.slot, direction);
     }
 }
 

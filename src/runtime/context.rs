@@ -44,6 +44,9 @@ pub(crate) struct Core {
     pub(crate) current: Cell<Option<u32>>,
     /// How many more cancellation points the current task may pass before it must yield.
     pub(crate) budget: Cell<u32>,
+    /// Cancel requests delivered so far (all tasks): `select!` compares it before and after
+    /// polling a branch to notice a cancellation that a refusing pattern would swallow.
+    pub(crate) cancels_delivered: Cell<u64>,
     /// The next `task::Id` to hand out.
     pub(crate) next_id: Cell<u64>,
     /// Wakers collected by one phase of a turn, kept between turns so a busy loop does

@@ -18,6 +18,7 @@ use std::time::{Duration, Instant};
 use slab::Slab;
 
 use super::context::{self, Core};
+use super::stats::bump;
 use super::{live_tasks, turn};
 use crate::reactor::Reactor;
 use crate::task::cancel::BUDGET;
@@ -108,6 +109,7 @@ impl Builder {
             remote,
             current: Cell::new(None),
             budget: Cell::new(BUDGET),
+            cancels_delivered: Cell::new(0),
             next_id: Cell::new(1),
             scratch: RefCell::new(Vec::new()),
             counters: Default::default(),
@@ -158,6 +160,10 @@ impl Runtime {
             output: None,
         };
         let (slot, _, _) = self.core.insert_task(None, None);
+        let _root_entry = RootEntry {
+            core: &self.core,
+            slot,
+        };
         let outcome = loop {
             match turn(&self.core, Some((slot, &mut root)), None) {
                 Ok(None) if root.output.is_none() => continue,
@@ -166,7 +172,6 @@ impl Runtime {
                 Err(e) => panic!("oneloop: waiting for I/O failed, the loop cannot go on: {e}"),
             }
         };
-        self.core.tasks.borrow_mut().remove(slot as usize);
         match outcome {
             Ok(()) => root.output.take().expect("root future finished"),
             Err(panic) => panic::resume_unwind(panic),
@@ -232,6 +237,31 @@ impl Drop for Runtime {
 fn assert_not_nested(what: &str) {
     if context::with_current(|_| ()).is_some() {
         panic!("{what} was called inside a running oneloop loop; a loop cannot block on itself: await the future or spawn it instead");
+    }
+}
+
+/// Removes the root's slab entry when `block_on` returns — or unwinds, so that a panic that
+/// escapes a turn leaves no task behind that would never finish.
+struct RootEntry<'a> {
+    core: &'a Core,
+    slot: u32,
+}
+
+impl Drop for RootEntry<'_> {
+    fn drop(&mut self) {
+        let core = self.core;
+        core.current.set(None);
+        core.run_queue
+            .borrow_mut()
+            .retain(|&queued| queued != self.slot);
+        let Ok(mut tasks) = core.tasks.try_borrow_mut() else {
+            return;
+        };
+        if let Some(root) = tasks.try_remove(self.slot as usize) {
+            if root.state != State::Finished {
+                bump(&core.counters.finished, 1);
+            }
+        }
     }
 }
 

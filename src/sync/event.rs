@@ -153,8 +153,10 @@ impl Future for EventWait<'_> {
                 Poll::Pending
             }
             Some(key) if waiters.outcome(key) == Outcome::Waiting => {
-                waiters.update_waker(key, cx.waker());
-                // Still waiting: woken by `Event::set`.
+                let replaced = waiters.update_waker(key, cx.waker());
+                drop(waiters);
+                drop(replaced); // outside the borrow
+                                // Still waiting: woken by `Event::set`.
                 Poll::Pending
             }
             Some(key) => {

@@ -177,8 +177,10 @@ impl Future for Notified<'_> {
         };
         let mut waiters = notify.waiters.borrow_mut();
         if waiters.outcome(key) == Outcome::Waiting {
-            waiters.update_waker(key, cx.waker());
-            // Still queued: woken by `notify_one` or `notify_waiters`.
+            let replaced = waiters.update_waker(key, cx.waker());
+            drop(waiters);
+            drop(replaced); // outside the borrow
+                            // Still queued: woken by `notify_one` or `notify_waiters`.
             return Poll::Pending;
         }
         waiters.remove(key);

@@ -125,11 +125,16 @@ impl WaitList {
 
     /// Refreshes the waker of a waiting node (a future may move between tasks, or be polled
     /// by a combinator with a waker of its own).
-    pub(crate) fn update_waker(&mut self, key: usize, waker: &Waker) {
+    ///
+    /// Returns the waker it replaced, for the caller to drop once it has released its
+    /// borrow of the primitive: dropping a foreign waker may run arbitrary code.
+    #[must_use = "drop the old waker after releasing the borrow"]
+    pub(crate) fn update_waker(&mut self, key: usize, waker: &Waker) -> Option<Waker> {
         let slot = &mut self.nodes[key].waker;
         if !slot.as_ref().is_some_and(|w| w.will_wake(waker)) {
-            *slot = Some(waker.clone());
+            return slot.replace(waker.clone());
         }
+        None
     }
 
     /// Forgets waiter `key` (its future took its outcome, or went away) and returns the

@@ -55,7 +55,10 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 fn execute(job: Job) -> Result<(), (Job, std::io::Error)> {
     let mut state = lock(&POOL.state);
     state.jobs.push_back(job);
-    if state.idle > 0 {
+    // An idle thread takes a job only once it wakes up, so count the queued jobs against
+    // the idle threads: with one idle thread and two jobs submitted back to back, the second
+    // needs a thread of its own (it might be the job that unblocks the first).
+    if state.jobs.len() <= state.idle {
         POOL.work.notify_one();
         return Ok(());
     }

@@ -116,9 +116,25 @@ fn take_cancel(core: &Core, slot: u32, waits_on: &'static str) -> bool {
     let cancel = &mut task.cancel;
     if cancel.undelivered > 0 && cancel.shield == 0 {
         cancel.undelivered -= 1;
+        core.cancels_delivered.set(core.cancels_delivered.get() + 1);
         return true;
     }
     false
+}
+
+/// For `select!`: how many cancel requests this loop has delivered so far.
+#[doc(hidden)]
+pub fn __cancels_delivered() -> u64 {
+    context::with_current(|core| core.cancels_delivered.get()).unwrap_or(0)
+}
+
+/// For `select!`: a branch whose pattern refused the output that carried a cancellation
+/// (`Ok(v) = rx.recv()` getting `Err(Cancelled)`) would swallow the request; this puts it
+/// back, to be delivered at the task's next cancellation point (the next branch, or the
+/// next await after the `select!`).
+#[doc(hidden)]
+pub fn __redeliver_cancel() {
+    with_cancel_state(|c| c.undelivered = c.undelivered.saturating_add(1));
 }
 
 /// Applies `f` to the current task's cancel state; `None` outside a task.

@@ -183,7 +183,7 @@ impl<T: 'static> Future for JoinHandle<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         assert!(!self.done, "JoinHandle polled after it returned its output");
-        let cell = {
+        let task = {
             let mut tasks = self.core.tasks.borrow_mut();
             let Some(task) = tasks.get_mut(self.slot as usize) else {
                 // Only if the loop was dropped (which drops every task) before this poll.
@@ -192,21 +192,20 @@ impl<T: 'static> Future for JoinHandle<T> {
                 return Poll::Ready(Err(JoinError::cancelled(self.id)));
             };
             if task.state != State::Finished {
-                if !task
-                    .join_waker
-                    .as_ref()
-                    .is_some_and(|w| w.will_wake(cx.waker()))
-                {
-                    task.join_waker = Some(cx.waker().clone());
-                }
-                // Woken by the loop when the task finishes.
+                let replaced = match &task.join_waker {
+                    Some(w) if w.will_wake(cx.waker()) => None,
+                    _ => task.join_waker.replace(cx.waker().clone()),
+                };
+                drop(tasks);
+                drop(replaced); // outside the borrow: a foreign waker's drop may re-enter
+                                // Woken by the loop when the task finishes.
                 return Poll::Pending;
             }
-            tasks.remove(self.slot as usize).cell
+            tasks.remove(self.slot as usize) // dropped below, outside the borrow
         };
         self.done = true;
         let mut output: Option<Result<T, JoinError>> = None;
-        if let Some(mut cell) = cell {
+        if let Some(mut cell) = task.cell {
             cell.as_mut().take_output(&mut output);
         }
         Poll::Ready(output.unwrap_or_else(|| Err(JoinError::cancelled(self.id))))
@@ -219,14 +218,14 @@ impl<T> Drop for JoinHandle<T> {
             return;
         }
         // Detach: a finished task's entry (and output) goes now, a live one's when it ends.
-        let cell = {
+        let removed = {
             let Ok(mut tasks) = self.core.tasks.try_borrow_mut() else {
                 return;
             };
             match tasks.get_mut(self.slot as usize) {
                 Some(task) if task.generation == self.generation && task.id == self.id => {
                     if task.state == State::Finished {
-                        tasks.remove(self.slot as usize).cell
+                        Some(tasks.remove(self.slot as usize))
                     } else {
                         task.has_handle = false;
                         None
@@ -235,7 +234,7 @@ impl<T> Drop for JoinHandle<T> {
                 _ => None,
             }
         };
-        drop(cell); // the output's destructor runs outside the borrow
+        drop(removed); // the output's destructor runs outside the borrow
     }
 }
 

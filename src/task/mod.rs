@@ -28,6 +28,8 @@ use std::future::Future;
 use std::rc::Rc;
 
 pub use blocking::spawn_blocking;
+#[doc(hidden)]
+pub use cancel::{__cancels_delivered, __redeliver_cancel};
 pub use cancel::{cancelling, is_cancelled, shield, uncancel, Cancelled, Shield};
 pub use join::{JoinError, JoinHandle};
 pub use join_set::{JoinNext, JoinSet};

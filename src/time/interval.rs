@@ -4,7 +4,7 @@ use std::future::poll_fn;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use super::sleep::{sleep_until, Sleep};
+use super::sleep::{deadline_after, sleep_until, Sleep};
 use crate::task::cancel::{poll_proceed, Cancelled};
 
 /// A tick later than this counts as missed, and only then does [`MissedTickBehavior`]
@@ -124,13 +124,17 @@ impl Interval {
         let now = Instant::now();
         let late = now.saturating_duration_since(due) > LATE;
         let next = match self.missed {
-            _ if !late => due + self.period,
-            MissedTickBehavior::Burst => due + self.period,
-            MissedTickBehavior::Delay => now + self.period,
+            _ if !late => deadline_after(due, self.period),
+            MissedTickBehavior::Burst => deadline_after(due, self.period),
+            MissedTickBehavior::Delay => deadline_after(now, self.period),
             MissedTickBehavior::Skip => {
                 // The first tick of the original schedule that is still in the future.
                 let behind = now.saturating_duration_since(due).as_nanos() / self.period.as_nanos();
-                due + self.period * u32::try_from(behind + 1).unwrap_or(u32::MAX)
+                let ahead = u32::try_from(behind + 1)
+                    .ok()
+                    .and_then(|n| self.period.checked_mul(n))
+                    .unwrap_or(Duration::MAX);
+                deadline_after(due, ahead)
             }
         };
         self.sleep = sleep_until(next);
@@ -145,7 +149,7 @@ impl Interval {
     /// every.reset();
     /// ```
     pub fn reset(&mut self) {
-        self.sleep = sleep_until(Instant::now() + self.period);
+        self.sleep = sleep_until(deadline_after(Instant::now(), self.period));
     }
 
     /// The period.

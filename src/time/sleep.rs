@@ -23,13 +23,17 @@ use crate::task::cancel::{poll_proceed, Cancelled};
 /// });
 /// ```
 pub fn sleep(duration: Duration) -> Sleep {
-    let now = Instant::now();
-    // A duration too large to add (years beyond the clock's range) sleeps for ever, as
-    // closely as an `Instant` can say it: about 30 years from now.
-    let deadline = now
+    sleep_until(deadline_after(Instant::now(), duration))
+}
+
+/// `start + duration`, or, for a duration too large to add (years beyond the clock's
+/// range), "for ever" as closely as an `Instant` can say it: about 30 years from `start`.
+pub(crate) fn deadline_after(start: Instant, duration: Duration) -> Instant {
+    const FAR: Duration = Duration::from_secs(86_400 * 365 * 30);
+    start
         .checked_add(duration)
-        .unwrap_or_else(|| now + Duration::from_secs(86_400 * 365 * 30));
-    sleep_until(deadline)
+        .or_else(|| start.checked_add(FAR))
+        .unwrap_or(start)
 }
 
 /// Waits until `deadline`. A deadline in the past completes at the first poll.
@@ -130,23 +134,27 @@ impl Sleep {
             self.unregister();
             return Poll::Ready(());
         }
-        let registered = match &self.entry {
+        // Polled on another loop than the one holding our entry (a `Sleep` moved between
+        // runtimes): that loop's timer would wake nobody here, so file the entry again.
+        if let Some(Entry { core, .. }) = &self.entry {
+            if context::with_current(|current| !Rc::ptr_eq(current, core)).unwrap_or(false) {
+                self.unregister();
+            }
+        }
+        let (registered, replaced) = match &self.entry {
             Some(Entry { core, key }) => {
                 let mut timers = core.timers.borrow_mut();
                 match timers.get_mut(*key) {
-                    Some(waker) => {
-                        if !waker.will_wake(cx.waker()) {
-                            *waker = cx.waker().clone();
-                        }
-                        true
-                    }
+                    Some(waker) if waker.will_wake(cx.waker()) => (true, None),
+                    Some(waker) => (true, Some(std::mem::replace(waker, cx.waker().clone()))),
                     // The wheel fired it (the tick passed) but the clock says not yet: this
                     // happens only if the clock went backwards. File it again.
-                    None => false,
+                    None => (false, None),
                 }
             }
-            None => false,
+            None => (false, None),
         };
+        drop(replaced); // outside the wheel's borrow: a foreign waker's drop may re-enter
         if !registered {
             let core = context::current("oneloop::time::sleep");
             let tick = core.tick_at_or_after(self.deadline);

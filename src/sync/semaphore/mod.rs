@@ -270,8 +270,10 @@ impl Semaphore {
         let mut waiters = self.waiters.borrow_mut();
         match waiters.outcome(key) {
             Outcome::Waiting => {
-                waiters.update_waker(key, cx.waker());
-                // Still queued: woken by `release` or `close`, as above.
+                let replaced = waiters.update_waker(key, cx.waker());
+                drop(waiters);
+                drop(replaced); // outside the borrow
+                                // Still queued: woken by `release` or `close`, as above.
                 Poll::Pending
             }
             outcome => {
