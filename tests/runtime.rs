@@ -530,3 +530,56 @@ fn trace_prints_one_line_per_turn() {
         "trace(false) prints nothing:\n{untraced}"
     );
 }
+
+#[test]
+fn tokio_style_builder_builds_a_loop() {
+    let rt = oneloop::runtime::Builder::new_current_thread()
+        .enable_all()
+        .enable_io()
+        .enable_time()
+        .build()
+        .unwrap();
+    assert_eq!(
+        rt.block_on(async { oneloop::spawn(async { 2 }).await.unwrap() }),
+        2
+    );
+}
+
+#[test]
+fn local_set_runs_its_tasks_and_dropping_it_aborts_the_rest() {
+    util::run(|| async {
+        let dropped = Rc::new(Cell::new(0));
+        let local = oneloop::task::LocalSet::new();
+        let done = local.spawn_local(async { 1 });
+        let flag = Rc::clone(&dropped);
+        let stuck = local.spawn_local(async move {
+            let _counter = util::DropCounter(flag);
+            std::future::pending::<()>().await;
+        });
+        assert_eq!(local.run_until(done).await.unwrap(), 1);
+        drop(local);
+        assert!(stuck.await.unwrap_err().is_cancelled());
+        assert_eq!(
+            dropped.get(),
+            1,
+            "the pending task's future was dropped once"
+        );
+    });
+}
+
+#[test]
+fn a_long_lived_local_set_forgets_finished_tasks() {
+    util::run(|| async {
+        let local = oneloop::task::LocalSet::new();
+        for i in 0..10_000 {
+            assert_eq!(local.spawn_local(async move { i }).await.unwrap(), i);
+        }
+        let debug = format!("{local:?}");
+        let kept: usize = debug
+            .trim_start_matches("LocalSet { tasks: ")
+            .trim_end_matches(" }")
+            .parse()
+            .unwrap();
+        assert!(kept <= 4, "finished tasks are pruned: {debug}");
+    });
+}

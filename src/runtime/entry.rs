@@ -74,6 +74,46 @@ pub struct Builder {
 }
 
 impl Builder {
+    /// A builder for a loop on the current thread — the only kind there is. tokio's name,
+    /// so that `Builder::new_current_thread().enable_all().build()` ports unchanged.
+    ///
+    /// ```
+    /// let rt = oneloop::runtime::Builder::new_current_thread().enable_all().build()?;
+    /// assert_eq!(rt.block_on(async { 1 }), 1);
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn new_current_thread() -> Builder {
+        Builder::default()
+    }
+
+    /// Accepted for porting from tokio; does nothing: the reactor and the timers are always
+    /// on (the loop is one thing, not a set of drivers).
+    ///
+    /// ```
+    /// let _builder = oneloop::Runtime::builder().enable_all();
+    /// ```
+    pub fn enable_all(self) -> Self {
+        self
+    }
+
+    /// Accepted for porting from tokio; does nothing (I/O is always enabled).
+    ///
+    /// ```
+    /// let _builder = oneloop::Runtime::builder().enable_io();
+    /// ```
+    pub fn enable_io(self) -> Self {
+        self
+    }
+
+    /// Accepted for porting from tokio; does nothing (timers are always enabled).
+    ///
+    /// ```
+    /// let _builder = oneloop::Runtime::builder().enable_time();
+    /// ```
+    pub fn enable_time(self) -> Self {
+        self
+    }
+
     /// Prints one line per turn of the loop on stderr (tasks run, timers fired, I/O events,
     /// wait). Without this call, the environment variable `ONELOOP_TRACE=1` turns it on.
     ///

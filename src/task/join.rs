@@ -123,14 +123,19 @@ impl<T> JoinHandle<T> {
     /// });
     /// ```
     pub fn abort(&self) {
-        let aborted = self.with_task(|task| {
-            if task.state != State::Finished {
-                task.aborted = true;
-            }
-            task.aborted
-        });
-        if aborted == Some(true) {
-            self.core.schedule(self.slot, self.generation);
+        if !self.done {
+            abort_task(&self.core, self.slot, self.generation, self.id);
+        }
+    }
+
+    /// A way to abort this task later (if it is still running then), for owners of many
+    /// tasks that do not keep their handles (`LocalSet`).
+    pub(crate) fn abort_handle(&self) -> AbortHandle {
+        AbortHandle {
+            core: Rc::clone(&self.core),
+            slot: self.slot,
+            generation: self.generation,
+            id: self.id,
         }
     }
 
@@ -175,6 +180,51 @@ impl<T> JoinHandle<T> {
     /// ```
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
+    }
+}
+
+/// Aborts a task without owning its output (crate-internal).
+pub(crate) struct AbortHandle {
+    core: Rc<Core>,
+    slot: u32,
+    generation: u16,
+    id: Id,
+}
+
+impl AbortHandle {
+    pub(crate) fn abort(&self) {
+        abort_task(&self.core, self.slot, self.generation, self.id);
+    }
+
+    /// Finished, or gone from the slab (its output collected)?
+    pub(crate) fn is_finished(&self) -> bool {
+        let tasks = self.core.tasks.borrow();
+        match tasks.get(self.slot as usize) {
+            Some(task) if task.generation == self.generation && task.id == self.id => {
+                task.state == State::Finished
+            }
+            _ => true,
+        }
+    }
+}
+
+/// `abort()`'s body: mark the task (if it is still the same one and not finished) and
+/// schedule it, so the loop drops its future at its next turn.
+fn abort_task(core: &Core, slot: u32, generation: u16, id: Id) {
+    let aborted = {
+        let mut tasks = core.tasks.borrow_mut();
+        match tasks.get_mut(slot as usize) {
+            Some(task) if task.generation == generation && task.id == id => {
+                if task.state != State::Finished {
+                    task.aborted = true;
+                }
+                task.aborted
+            }
+            _ => false,
+        }
+    };
+    if aborted {
+        core.schedule(slot, generation);
     }
 }
 

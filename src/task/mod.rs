@@ -19,6 +19,7 @@ pub(crate) mod cancel;
 pub(crate) mod cell;
 mod join;
 mod join_set;
+mod local_set;
 pub(crate) mod state;
 pub(crate) mod waker;
 mod yield_now;
@@ -33,6 +34,7 @@ pub use cancel::{__cancels_delivered, __redeliver_cancel};
 pub use cancel::{cancelling, is_cancelled, shield, uncancel, Cancelled, Shield};
 pub use join::{JoinError, JoinHandle};
 pub use join_set::{JoinNext, JoinSet};
+pub use local_set::LocalSet;
 pub use yield_now::{yield_now, YieldNow};
 
 use crate::runtime::context::{self, Core};
