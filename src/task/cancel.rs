@@ -214,7 +214,7 @@ pub fn uncancel() -> usize {
 ///         let after = task::yield_now().await;
 ///         (inner.is_ok(), after.is_err())
 ///     });
-///     time::sleep(Duration::from_millis(5)).await.unwrap();
+///     task::yield_now().await.unwrap(); // the task starts, and waits inside the shield
 ///     handle.cancel();
 ///     assert_eq!(handle.await.unwrap(), (true, true));
 /// });
