@@ -721,3 +721,62 @@ fn a_udp_error_is_reported_once_then_recv_waits_again() {
     assert!(outcome.1, "the second recv must wait, and its timeout fire");
     assert!(outcome.2);
 }
+
+// ---- net udp error while waiting (added by mutation testing: each test here failed under a
+// mutation of the library that the rest of the suite let through) ----
+
+mod net_udp_error_while_waiting {
+    // A socket error that arrives *while a task waits* in the reactor (the kernel reports it
+    // as an event with the error bit) is handed out once, by the operation that reports it;
+    // after that the socket may well block, and the next operation must wait for a new event,
+    // not retry for ever on a stale error bit.
+    //
+    // tests/net.rs's `a_udp_error_is_reported_once_then_recv_waits_again` sends before the
+    // first `recv`: on loopback the ICMP "port unreachable" is processed inside `send`, that
+    // `recv` collects the error with the socket's initial optimistic readiness, and epoll never
+    // reports the error bit (edge-triggered events are re-checked when collected, and the error
+    // is gone by then). So that test passes even when `clear_readiness` keeps the error bit.
+    // Here the `recv` is already parked when the error arrives.
+    //
+    // (Mutation-tested: `Reactor::clear_readiness` clearing only `READABLE`/`WRITABLE` made the
+    // second `recv` below spin inside `poll_io` for ever; no existing test noticed.)
+
+    use std::io::ErrorKind;
+    use std::rc::Rc;
+    use std::time::Duration;
+
+    use super::net_util::{run, turns, until};
+    use oneloop::net::UdpSocket;
+
+    #[test]
+    fn a_udp_error_that_arrives_while_recv_waits_is_reported_once_then_recv_waits_again() {
+        let outcome = run(|| async {
+            let closed = std::net::UdpSocket::bind("127.0.0.1:0").unwrap();
+            let port = closed.local_addr().unwrap().port();
+            drop(closed);
+            let socket = Rc::new(UdpSocket::bind("127.0.0.1:0").await.unwrap());
+            socket.connect(("127.0.0.1", port)).await.unwrap();
+            let receiver = oneloop::spawn({
+                let socket = Rc::clone(&socket);
+                async move {
+                    let mut buf = [0u8; 16];
+                    // Parked in the reactor before anything is sent.
+                    let first = socket.recv(&mut buf).await.map_err(|e| e.kind());
+                    // The error was handed out: this one must wait (and time out), not spin.
+                    let second =
+                        oneloop::time::timeout(Duration::from_millis(50), socket.recv(&mut buf))
+                            .await
+                            .is_err();
+                    (first, second)
+                }
+            });
+            turns(3).await; // the receiver has run and is waiting for readiness
+            assert!(!receiver.is_finished());
+            socket.send(b"anyone?").await.unwrap(); // the ICMP error reaches the parked recv
+            until("the receiver finishes", || receiver.is_finished()).await;
+            receiver.await.unwrap()
+        });
+        assert_eq!(outcome.0, Err(ErrorKind::ConnectionRefused));
+        assert!(outcome.1, "the second recv must wait, and its timeout fire");
+    }
+}

@@ -583,3 +583,175 @@ fn a_long_lived_local_set_forgets_finished_tasks() {
         assert!(kept <= 4, "finished tasks are pruned: {debug}");
     });
 }
+
+// ---- runtime budget yields the turn (added by mutation testing: each test here failed under a
+// mutation of the library that the rest of the suite let through) ----
+
+mod runtime_budget_yields_the_turn {
+    // A task that has spent its cooperative budget is woken again only at the start of the
+    // next turn of the loop, after timers and I/O (the `deferred` list), not put straight back
+    // on the run queue where it would run again in the same turn, up to `MAX_TASKS_PER_TURN`
+    // times, before any timer or I/O event is looked at.
+    //
+    // tests/runtime.rs's `busy_loop_of_ready_futures_is_preempted_by_the_budget` passes either
+    // way: the per-turn task limit alone eventually lets the timer through.
+    //
+    // (Mutation-tested: `poll_proceed` waking the task at once, instead of deferring the wake,
+    // went unnoticed by every existing test.)
+
+    use super::util;
+
+    use oneloop::runtime;
+    use oneloop::spawn;
+    use oneloop::time::{sleep, Duration};
+
+    /// Cancellation points the spinner passes: 40 budgets' worth (the budget is 128).
+    const POINTS: u64 = 128 * 40;
+
+    #[test]
+    fn a_task_out_of_budget_runs_again_only_in_the_next_turn() {
+        let (turns, polls) = util::run(|| async {
+            let before = runtime::stats();
+            // `sleep(ZERO)` is always ready: only the budget ever makes this task yield.
+            let spinner = spawn(async {
+                for _ in 0..POINTS {
+                    sleep(Duration::ZERO).await.unwrap();
+                }
+            });
+            spinner.await.unwrap();
+            let after = runtime::stats();
+            (after.turns - before.turns, after.polls - before.polls)
+        });
+        // About 40 polls of the spinner, each ended by the budget; each must cost a turn.
+        assert!(polls >= 40, "{polls} polls");
+        assert!(
+            turns >= 38,
+            "{turns} loop turns for {polls} polls: the spinner ran again in the same turn"
+        );
+    }
+}
+
+// ---- runtime self wake (added by mutation testing: each test here failed under a
+// mutation of the library that the rest of the suite let through) ----
+
+mod runtime_self_wake {
+    // A task that wakes itself while it is running (a hand-written future that calls
+    // `cx.waker().wake_by_ref()` and returns `Pending`, the classic "yield" of executors that
+    // have no `yield_now`, or a task whose own code fires a waker it registered earlier in the
+    // same poll) must be polled again: the wake is recorded as `Notified` and the task goes back
+    // on the run queue when its poll ends.
+    //
+    // (Mutation-tested: `Core::schedule` ignoring a wake of a `Running` task went unnoticed by
+    // every other test, because oneloop's own futures defer their self-wakes.)
+
+    use super::util;
+
+    use std::cell::Cell;
+    use std::future::{poll_fn, Future};
+    use std::rc::Rc;
+    use std::task::Poll;
+
+    use oneloop::spawn;
+    use oneloop::sync::oneshot;
+    use oneloop::time::{timeout, Duration};
+
+    /// Bound on every wait here: a lost wake-up fails the test instead of hanging it.
+    const LIMIT: Duration = Duration::from_secs(5);
+
+    /// Returns `Pending` `times` times, waking itself each time before it does.
+    async fn self_waking_yields(times: usize, polls: Rc<Cell<usize>>) {
+        let mut left = times;
+        poll_fn(move |cx| {
+            polls.set(polls.get() + 1);
+            if left == 0 {
+                return Poll::Ready(());
+            }
+            left -= 1;
+            cx.waker().wake_by_ref(); // woken while running: must be polled again
+            Poll::Pending
+        })
+        .await
+    }
+
+    #[test]
+    fn a_spawned_task_that_wakes_itself_while_running_is_polled_again() {
+        let polls = util::run_within(LIMIT * 2, || async {
+            let polls = Rc::new(Cell::new(0));
+            let handle = spawn(self_waking_yields(3, Rc::clone(&polls)));
+            match timeout(LIMIT, handle).await {
+                Ok(joined) => joined.unwrap(),
+                Err(_) => panic!("a task that woke itself was never polled again"),
+            }
+            polls.get()
+        });
+        assert_eq!(polls, 4);
+    }
+
+    #[test]
+    fn the_root_future_that_wakes_itself_while_running_is_polled_again() {
+        let polls = util::run_within(LIMIT, || async {
+            let polls = Rc::new(Cell::new(0));
+            self_waking_yields(3, Rc::clone(&polls)).await;
+            polls.get()
+        });
+        assert_eq!(polls, 4);
+    }
+
+    #[test]
+    fn a_task_that_fires_its_own_registered_waker_is_polled_again() {
+        // The task registers its waker with a oneshot receiver, then, in the same poll, sends
+        // on the matching sender: the receiver's wake lands on the task while it runs.
+        let got = util::run_within(LIMIT * 2, || async {
+            let handle = spawn(async {
+                let (tx, mut rx) = oneshot::channel::<u32>();
+                let mut tx = Some(tx);
+                poll_fn(move |cx| {
+                    let polled = Future::poll(std::pin::Pin::new(&mut rx), cx);
+                    if let Poll::Ready(value) = polled {
+                        return Poll::Ready(value);
+                    }
+                    if let Some(tx) = tx.take() {
+                        tx.send(7).unwrap(); // wakes this very task, which is running
+                    }
+                    Poll::Pending
+                })
+                .await
+            });
+            match timeout(LIMIT, handle).await {
+                Ok(joined) => joined.unwrap(),
+                Err(_) => panic!("a task woken by its own send was never polled again"),
+            }
+        });
+        assert_eq!(got.ok(), Some(7));
+    }
+}
+
+#[test]
+fn yield_now_lets_a_due_timer_run_first() {
+    util::run(|| async {
+        let fired = Rc::new(Cell::new(false));
+        let flag = Rc::clone(&fired);
+        let timer = spawn(async move {
+            sleep(Duration::from_millis(1)).await.unwrap();
+            flag.set(true);
+        });
+        yield_now().await.unwrap(); // the timer task files its sleep
+        thread::sleep(Duration::from_millis(5)); // its deadline passes while we hog the loop
+        yield_now().await.unwrap();
+        // The yield went behind the next turn's timers: the timer task ran before us.
+        assert!(fired.get());
+        timer.await.unwrap();
+    });
+}
+
+#[test]
+fn waiting_for_a_timer_takes_a_handful_of_turns_not_a_busy_loop() {
+    util::run(|| async {
+        let before = runtime::stats().turns;
+        sleep(Duration::from_millis(30)).await.unwrap();
+        let turns = runtime::stats().turns - before;
+        // One wait for the timer, rounded up to the millisecond; a wait rounded down would
+        // wake early, find nothing due and spin through thousands of turns.
+        assert!(turns <= 4, "{turns} turns for one 30 ms sleep");
+    });
+}

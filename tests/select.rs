@@ -323,3 +323,50 @@ async fn join_set_cancel_all_delivers_cancelled_and_abort_all_aborts() {
         .unwrap_err();
     assert!(err.is_cancelled());
 }
+
+// ---- select as completed wake order (added by mutation testing: each test here failed under a
+// mutation of the library that the rest of the suite let through) ----
+
+mod select_as_completed_wake_order {
+    // `as_completed` gives outputs in completion order, and children that become ready in the
+    // same turn of the loop come out in the order they were woken (a FIFO ready list).
+    //
+    // tests/select.rs's `as_completed_gives_completion_order` uses sleeps of distinct lengths,
+    // so no two children are ever ready at once.
+    //
+    // (Mutation-tested: filing woken children at the front of the ready list, LIFO, went
+    // unnoticed by every existing test.)
+
+    use super::util;
+
+    use oneloop::as_completed;
+    use oneloop::sync::oneshot;
+    use oneloop::task::yield_now;
+
+    #[test]
+    fn children_woken_in_the_same_turn_complete_in_wake_order() {
+        let order = util::run(|| async {
+            let (senders, receivers): (Vec<_>, Vec<_>) =
+                (0..5).map(|_| oneshot::channel::<usize>()).unzip();
+            let mut done = as_completed(
+                receivers
+                    .into_iter()
+                    .map(|rx| async move { rx.await.expect("sent") }),
+            );
+            let mut senders: Vec<Option<_>> = senders.into_iter().map(Some).collect();
+            oneloop::spawn(async move {
+                yield_now().await.unwrap(); // every child has been polled and waits
+                                            // All five sends in one go: every child is woken in this same turn.
+                for i in [3, 0, 4, 1, 2] {
+                    senders[i].take().unwrap().send(i).unwrap();
+                }
+            });
+            let mut order = Vec::new();
+            while let Some(i) = done.next().await {
+                order.push(i);
+            }
+            order
+        });
+        assert_eq!(order, [3, 0, 4, 1, 2]);
+    }
+}

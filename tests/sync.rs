@@ -493,3 +493,121 @@ async fn oneshot_cancelled_receiver_can_still_take_the_value() {
         (Err(true), Some("late"))
     );
 }
+
+// ---- sync head leaves (added by mutation testing: each test here failed under a
+// mutation of the library that the rest of the suite let through) ----
+
+mod sync_head_leaves {
+    // `oneloop::sync::Semaphore`: a large request at the head of the queue holds back the
+    // smaller ones behind it (FIFO); when that head waiter goes away *while still waiting*
+    // (cancelled, aborted, or its `acquire` dropped by `select!`), the permits that are free
+    // must go to the waiters behind it at once, not at the next `release`.
+    //
+    // (Mutation-tested: `Semaphore::abandon` doing nothing for an `Outcome::Waiting` head left
+    // the smaller waiters stuck for ever, and no existing test noticed.)
+
+    use std::rc::Rc;
+
+    use oneloop::spawn;
+    use oneloop::sync::Semaphore;
+    use oneloop::task::yield_now;
+    use oneloop::time::{sleep, timeout, Duration};
+
+    /// Bound on every wait in these tests: a lost wake-up fails instead of hanging.
+    const LIMIT: Duration = Duration::from_secs(20);
+
+    async fn bounded<F: std::future::Future>(what: &str, fut: F) -> F::Output {
+        match timeout(LIMIT, fut).await {
+            Ok(out) => out,
+            Err(_) => panic!("{what} did not finish within {LIMIT:?}"),
+        }
+    }
+
+    /// Lets every ready task run until it waits (a few turns of the loop).
+    async fn settle() {
+        for _ in 0..3 {
+            yield_now().await.unwrap();
+        }
+    }
+
+    #[oneloop::test]
+    async fn semaphore_cancelled_large_head_lets_smaller_waiters_through() {
+        let sem = Rc::new(Semaphore::new(1));
+        let s = Rc::clone(&sem);
+        let big = spawn(async move { s.acquire_many(2).await.map(drop) });
+        settle().await; // `big` heads the queue, one permit free but not enough for it
+        let s = Rc::clone(&sem);
+        let small = spawn(async move { s.acquire().await.map(|p| p.num_permits()) });
+        settle().await;
+        assert!(!small.is_finished(), "`small` jumped the queue past `big`");
+        assert!(big.cancel());
+        assert!(bounded("big", big)
+            .await
+            .unwrap()
+            .unwrap_err()
+            .is_cancelled());
+        settle().await;
+        // Nobody released anything: the free permit must already have gone to `small`.
+        assert!(
+            small.is_finished(),
+            "the head left the queue but the smaller waiter behind it was not served"
+        );
+        assert_eq!(bounded("small", small).await.unwrap(), Ok(1));
+        assert_eq!(sem.available_permits(), 1);
+    }
+
+    #[oneloop::test]
+    async fn semaphore_aborted_large_head_lets_smaller_waiters_through() {
+        let sem = Rc::new(Semaphore::new(2));
+        let held = sem.acquire().await.unwrap();
+        let s = Rc::clone(&sem);
+        let big = spawn(async move { s.acquire_many(2).await.map(drop) });
+        settle().await;
+        let smalls: Vec<_> = (0..2)
+            .map(|_| {
+                let s = Rc::clone(&sem);
+                spawn(async move { s.acquire().await.map(|p| p.forget()) })
+            })
+            .collect();
+        settle().await;
+        big.abort();
+        assert!(bounded("abort", big).await.unwrap_err().is_cancelled());
+        settle().await;
+        // One permit was free: the first small waiter gets it now; the second still waits.
+        assert!(
+            smalls[0].is_finished(),
+            "the first small waiter was not served"
+        );
+        assert!(!smalls[1].is_finished());
+        drop(held);
+        for (i, small) in smalls.into_iter().enumerate() {
+            assert_eq!(bounded(&format!("small {i}"), small).await.unwrap(), Ok(()));
+        }
+        assert_eq!(sem.available_permits(), 0); // both forgotten
+    }
+
+    #[oneloop::test]
+    async fn semaphore_large_acquire_dropped_by_select_lets_smaller_waiters_through() {
+        let sem = Rc::new(Semaphore::new(1));
+        let s = Rc::clone(&sem);
+        let small = spawn(async move {
+            yield_now().await.unwrap(); // queue behind the big request below
+            s.acquire().await.map(|p| p.num_permits())
+        });
+        let timed_out = oneloop::select! {
+            _ = sem.acquire_many(2) => false,
+            _ = async {
+                settle().await; // `small` is queued behind us now
+                sleep(Duration::from_millis(5)).await
+            } => true,
+        };
+        assert!(timed_out);
+        settle().await;
+        assert!(
+            small.is_finished(),
+            "the dropped head left the queue but the waiter behind it was not served"
+        );
+        assert_eq!(bounded("small", small).await.unwrap(), Ok(1));
+        assert_eq!(sem.available_permits(), 1);
+    }
+}
