@@ -1,10 +1,12 @@
 //! `ctrl_c()`: wait for SIGINT, through the reactor.
 //!
 //! A signal handler may do almost nothing safely; writing a byte to a pipe is one of the few
-//! things it may do. So each waiting `ctrl_c()` gets a non-blocking pipe whose read end is
-//! registered with the loop's reactor, and the SIGINT handler writes one byte to the pipe
-//! of every active waiter: the reactor then sees the read end become readable and wakes the
-//! task (the "self-pipe trick").
+//! things it may do. So each loop that has a waiting `ctrl_c()` gets a non-blocking pipe
+//! whose read end is registered with its reactor, and the SIGINT handler writes one byte to
+//! the pipe of every such loop: the reactor then sees the read end become readable (the
+//! "self-pipe trick") and wakes the loop's `ctrl_c()` futures, all of them, through one
+//! fan-out waker; the first to run drains the pipe and counts the signal, and every future
+//! that was waiting completes.
 //!
 //! The handler is installed only while someone waits: with the first waiter, and the
 //! previous disposition is restored when the last waiter is gone, so a program that does
@@ -12,35 +14,41 @@
 //! handler may be writing to a pipe at the very moment its waiter goes away, and writing to
 //! a closed — or worse, reused — descriptor would be a bug no test could catch.
 
+use std::cell::Cell;
 use std::future::poll_fn;
 use std::io;
 use std::os::fd::RawFd;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
-use std::sync::{Mutex, PoisonError};
-use std::task::ready;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::task::{ready, Context, Poll, Wake, Waker};
+
+use slab::Slab;
 
 use crate::reactor::registration::Registration;
 use crate::reactor::Direction;
+use crate::runtime::context;
 use crate::task::cancel::poll_proceed;
 
-/// How many `ctrl_c()` futures may wait at once in the whole process.
-const MAX_WAITERS: usize = 64;
+/// How many loops (threads) may wait for Ctrl-C at once in the whole process; each holds
+/// one pipe, shared by all its `ctrl_c()` futures, however many.
+const MAX_LOOPS: usize = 64;
 
 /// Write ends of the pooled pipes (-1: not created yet), read by the handler.
-static WRITE_FDS: [AtomicI32; MAX_WAITERS] = [const { AtomicI32::new(-1) }; MAX_WAITERS];
+static WRITE_FDS: [AtomicI32; MAX_LOOPS] = [const { AtomicI32::new(-1) }; MAX_LOOPS];
 /// Which pipes have a waiter now; the handler writes only to those.
-static ACTIVE: [AtomicBool; MAX_WAITERS] = [const { AtomicBool::new(false) }; MAX_WAITERS];
+static ACTIVE: [AtomicBool; MAX_LOOPS] = [const { AtomicBool::new(false) }; MAX_LOOPS];
 
 struct State {
     /// Read ends of the pooled pipes.
-    read_fds: [RawFd; MAX_WAITERS],
+    read_fds: [RawFd; MAX_LOOPS],
     waiters: usize,
     /// The disposition SIGINT had before the first waiter, restored after the last.
     previous: Option<libc::sigaction>,
 }
 
 static STATE: Mutex<State> = Mutex::new(State {
-    read_fds: [-1; MAX_WAITERS],
+    read_fds: [-1; MAX_LOOPS],
     waiters: 0,
     previous: None,
 });
@@ -101,38 +109,138 @@ fn set_errno(value: libc::c_int) {
 /// }
 /// ```
 pub async fn ctrl_c() -> io::Result<()> {
-    let waiter = Waiter::new()?;
+    let shared = LoopSigint::current()?;
+    let seen_at_start = shared.received.get();
+    let key = lock(&shared.fan_out.wakers).insert(None);
+    let _leave = Leave {
+        fan_out: &shared.fan_out,
+        key,
+    };
     poll_fn(|cx| {
         ready!(poll_proceed(cx, "ctrl_c"))?;
-        waiter.registration.poll_io(cx, Direction::Read, || {
-            let mut byte = [0u8; 64];
+        if shared.received.get() > seen_at_start {
+            return Poll::Ready(Ok(())); // another waiter of this loop drained the pipe
+        }
+        *lock(&shared.fan_out.wakers)
+            .get_mut(key)
+            .expect("our own slot") = Some(cx.waker().clone());
+        // The reactor holds one waker per direction: give it the fan-out waker, which wakes
+        // every `ctrl_c()` of this loop; whichever runs first drains the pipe.
+        let fan_out = Waker::from(Arc::clone(&shared.fan_out));
+        let mut fan_cx = Context::from_waker(&fan_out);
+        let waiter = &shared.waiter;
+        ready!(waiter.poll_io(&mut fan_cx, Direction::Read, || {
+            let mut bytes = [0u8; 64];
             // SAFETY: reading into a local buffer of the length given.
             #[allow(unsafe_code)]
-            let n = unsafe { libc::read(waiter.read_fd, byte.as_mut_ptr().cast(), byte.len()) };
+            let n = unsafe { libc::read(waiter.read_fd, bytes.as_mut_ptr().cast(), bytes.len()) };
             if n > 0 {
                 Ok(())
             } else {
                 Err(io::Error::last_os_error()) // EAGAIN: nothing yet, wait for readiness
             }
-        })
+        }))?;
+        shared.received.set(shared.received.get() + 1);
+        fan_out.wake_by_ref(); // the others waiting now see `received` move
+        Poll::Ready(Ok(()))
     })
     .await
 }
 
-/// One waiting `ctrl_c()`: a pooled pipe, active, registered with the reactor.
+/// What the `ctrl_c()` futures of one loop share: one pooled pipe registered with that
+/// loop's reactor, a count of the signals it delivered, and the wakers of the futures.
+pub(crate) struct LoopSigint {
+    waiter: Waiter,
+    /// Signals drained from the pipe so far; a future completes when it moves.
+    received: Cell<u64>,
+    fan_out: Arc<FanOut>,
+}
+
+impl LoopSigint {
+    /// The current loop's, created (pipe, registration, handler) by its first waiter and
+    /// dropped with its last.
+    fn current() -> io::Result<Rc<LoopSigint>> {
+        let core = context::current("oneloop::signal::ctrl_c");
+        if let Some(shared) = core.sigint.borrow().upgrade() {
+            return Ok(shared);
+        }
+        let shared = Rc::new(LoopSigint {
+            waiter: Waiter::new()?,
+            received: Cell::new(0),
+            fan_out: Arc::new(FanOut {
+                wakers: Mutex::new(Slab::new()),
+            }),
+        });
+        *core.sigint.borrow_mut() = Rc::downgrade(&shared);
+        Ok(shared)
+    }
+}
+
+/// The wakers of one loop's `ctrl_c()` futures, woken all at once (it is the waker the
+/// reactor holds for the loop's pipe). `Waker` must be `Send + Sync`, hence the `Mutex`.
+struct FanOut {
+    wakers: Mutex<Slab<Option<Waker>>>,
+}
+
+impl Wake for FanOut {
+    fn wake(self: Arc<Self>) {
+        self.wake_by_ref();
+    }
+
+    fn wake_by_ref(self: &Arc<Self>) {
+        let wakers: Vec<Waker> = lock(&self.wakers)
+            .iter()
+            .filter_map(|(_, w)| w.clone())
+            .collect();
+        for waker in wakers {
+            waker.wake(); // outside the lock
+        }
+    }
+}
+
+/// Takes a `ctrl_c()` future's waker out of the fan-out when the future goes.
+struct Leave<'a> {
+    fan_out: &'a FanOut,
+    key: usize,
+}
+
+impl Drop for Leave<'_> {
+    fn drop(&mut self) {
+        let waker = lock(&self.fan_out.wakers).try_remove(self.key);
+        drop(waker); // outside the lock
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// One loop's hold on the SIGINT machinery: a pooled pipe, active, registered with the
+/// loop's reactor; the first one installs the handler, the last one restores the old one.
 struct Waiter {
-    /// First field: deregistered before the slot is given back.
-    registration: Registration,
+    /// Deregistered (taken) first in `drop`, before the pipe goes back to the pool.
+    registration: Option<Registration>,
     read_fd: RawFd,
     slot: usize,
 }
 
+impl std::ops::Deref for Waiter {
+    type Target = Registration;
+    fn deref(&self) -> &Registration {
+        self.registration
+            .as_ref()
+            .expect("registered until dropped")
+    }
+}
+
 impl Waiter {
     fn new() -> io::Result<Waiter> {
-        let mut state = STATE.lock().unwrap_or_else(PoisonError::into_inner);
-        let slot = (0..MAX_WAITERS)
+        let mut state = lock(&STATE);
+        let slot = (0..MAX_LOOPS)
             .find(|&i| !ACTIVE[i].load(Ordering::Acquire))
-            .ok_or_else(|| io::Error::other("more than 64 ctrl_c() futures are waiting at once"))?;
+            .ok_or_else(|| {
+                io::Error::other("more than 64 loops are waiting for ctrl_c() at once")
+            })?;
         if state.read_fds[slot] < 0 {
             let (read_fd, write_fd) = nonblocking_pipe()?;
             state.read_fds[slot] = read_fd;
@@ -147,7 +255,7 @@ impl Waiter {
         state.waiters += 1;
         ACTIVE[slot].store(true, Ordering::Release);
         Ok(Waiter {
-            registration,
+            registration: Some(registration),
             read_fd,
             slot,
         })
@@ -156,7 +264,8 @@ impl Waiter {
 
 impl Drop for Waiter {
     fn drop(&mut self) {
-        let mut state = STATE.lock().unwrap_or_else(PoisonError::into_inner);
+        drop(self.registration.take()); // deregistered before the pipe can be reused
+        let mut state = lock(&STATE);
         ACTIVE[self.slot].store(false, Ordering::Release);
         state.waiters -= 1;
         if state.waiters == 0 {
@@ -164,7 +273,6 @@ impl Drop for Waiter {
                 restore_handler(&previous);
             }
         }
-        // `registration` is dropped after this body: deregistered; the pipe stays pooled.
     }
 }
 

@@ -454,3 +454,51 @@ mod io_buf_reader_order {
         assert!(got == pattern_bytes(TOTAL), "bytes reordered or lost");
     }
 }
+
+#[test]
+fn a_cancelled_read_to_string_keeps_what_it_read() {
+    let text = run(|| async {
+        let (mut client, server) = pair().await;
+        let reader = oneloop::spawn(async move {
+            let mut server = server;
+            let mut text = String::new();
+            let first = server.read_to_string(&mut text).await;
+            assert!(oneloop::is_cancelled(&first.unwrap_err()));
+            // Go on after the cancellation: nothing read before it was lost.
+            server.read_to_string(&mut text).await.map(|_| text)
+        });
+        client.write_all(b"hello ").await.unwrap();
+        turns(3).await; // the reader takes "hello " and waits for more
+        reader.cancel();
+        turns(3).await;
+        client.write_all(b"world").await.unwrap();
+        client.shutdown().await.unwrap();
+        bounded("reader", reader).await.unwrap().unwrap()
+    });
+    assert_eq!(text, "hello world");
+}
+
+#[test]
+fn read_to_end_of_many_small_reads_is_linear() {
+    // A reader that hands out 512 bytes per poll: 8 MiB must not cost a zero-fill of the
+    // whole spare capacity per read (that was quadratic). Bounded by the runner's limit.
+    struct Trickle(usize);
+    impl oneloop::io::AsyncRead for Trickle {
+        fn poll_read(
+            mut self: std::pin::Pin<&mut Self>,
+            _cx: &mut std::task::Context<'_>,
+            buf: &mut [u8],
+        ) -> std::task::Poll<std::io::Result<usize>> {
+            let n = self.0.min(buf.len()).min(512);
+            buf[..n].fill(7);
+            self.0 -= n;
+            std::task::Poll::Ready(Ok(n))
+        }
+    }
+    let len = run(|| async {
+        let mut all = Vec::new();
+        Trickle(8 << 20).read_to_end(&mut all).await.unwrap();
+        all.len()
+    });
+    assert_eq!(len, 8 << 20);
+}

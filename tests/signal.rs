@@ -40,6 +40,43 @@ fn child_waits_for_ctrl_c() {
     }
 }
 
+/// Child mode "many": 200 tasks wait for Ctrl-C at once; one SIGINT completes them all.
+#[test]
+fn child_many_wait_for_ctrl_c() {
+    if child_mode().as_deref() != Some("many") {
+        return;
+    }
+    let done = oneloop::run(async {
+        let waiters: Vec<_> = (0..200)
+            .map(|_| oneloop::spawn(oneloop::signal::ctrl_c()))
+            .collect();
+        oneloop::task::yield_now().await.unwrap();
+        println!("child: ready");
+        std::io::stdout().flush().unwrap();
+        let mut done = 0;
+        for waiter in waiters {
+            if let Ok(Ok(Ok(()))) = oneloop::time::timeout(STEP, waiter).await {
+                done += 1;
+            }
+        }
+        done
+    });
+    println!("{done} got ctrl-c");
+}
+
+#[test]
+fn two_hundred_ctrl_c_waiters_all_get_one_sigint() {
+    let mut child = Watched::spawn(child_test("child_many_wait_for_ctrl_c", "many"));
+    child.wait_line(STEP, |l| l.ends_with("child: ready").then_some(()));
+    child.interrupt();
+    let (status, stdout, stderr) = child.finish(STEP);
+    assert!(
+        stdout.iter().any(|l| l.ends_with("200 got ctrl-c")),
+        "stdout: {stdout:#?}\nstderr: {stderr}"
+    );
+    assert!(status.success(), "exit: {status}; stderr: {stderr}");
+}
+
 /// Child mode "after": wait for one Ctrl-C, then (nobody waiting any more) wait without a
 /// handler: the next SIGINT must kill the process as usual.
 #[test]

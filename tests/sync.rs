@@ -611,3 +611,22 @@ mod sync_head_leaves {
         assert_eq!(sem.available_permits(), 1);
     }
 }
+
+#[oneloop::test]
+async fn a_send_granted_a_slot_just_before_the_receiver_goes_fails_with_its_value() {
+    let (tx, mut rx) = oneloop::sync::mpsc::channel::<u32>(1);
+    tx.send(1).await.unwrap(); // the queue is full
+    let waiting = oneloop::spawn({
+        let tx = tx.clone();
+        async move { tx.send(2).await.map_err(|e| e.0) }
+    });
+    oneloop::task::yield_now().await.unwrap(); // the second send waits for a slot
+    assert_eq!(rx.try_recv(), Ok(1)); // frees the slot: granted to the waiting send...
+    drop(rx); // ...but the receiver goes before that send runs again
+    assert_eq!(
+        waiting.await.unwrap(),
+        Err(2),
+        "the value comes back, nothing is stranded"
+    );
+    assert!(tx.is_closed());
+}

@@ -90,30 +90,15 @@ pub trait AsyncReadExt: AsyncRead {
         Self: Unpin,
     {
         let start = buf.len();
-        poll_fn(move |cx| loop {
-            if buf.capacity() - buf.len() < 1024 {
-                buf.reserve(8 * 1024);
-            }
-            let len = buf.len();
-            let spare = buf.capacity() - len;
-            buf.resize(len + spare, 0);
-            let result = Pin::new(&mut *self).poll_read(cx, &mut buf[len..]);
-            let n = match &result {
-                Poll::Ready(Ok(n)) => *n,
-                _ => 0,
-            };
-            buf.truncate(len + n);
-            match result {
-                Poll::Pending => return Poll::Pending, // the reader will wake us
-                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
-                Poll::Ready(Ok(0)) => return Poll::Ready(Ok(buf.len() - start)),
-                Poll::Ready(Ok(_)) => {}
-            }
+        poll_fn(move |cx| {
+            ready!(poll_read_to_end(Pin::new(&mut *self), cx, buf))?;
+            Poll::Ready(Ok(buf.len() - start))
         })
     }
 
-    /// Reads to end of stream as UTF-8, appending to `buf`. Fails with `InvalidData` (and
-    /// appends nothing) if the bytes are not UTF-8.
+    /// Reads to end of stream as UTF-8, appending to `buf` as it arrives (one complete
+    /// character at a time, so a cancellation keeps what was read, as `read_line` does).
+    /// Fails with `InvalidData` at the first invalid byte; `buf` then holds the text before it.
     ///
     /// ```
     /// use oneloop::io::AsyncReadExt;
@@ -130,15 +115,76 @@ pub trait AsyncReadExt: AsyncRead {
     where
         Self: Unpin,
     {
-        async move {
-            let mut bytes = Vec::new();
-            self.read_to_end(&mut bytes).await?;
-            let text = String::from_utf8(bytes)
-                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-            buf.push_str(&text);
-            Ok(text.len())
+        // Bytes read but not yet appended: at most an incomplete character between polls.
+        let mut pending = Vec::new();
+        let mut appended = 0;
+        poll_fn(move |cx| {
+            let poll = poll_read_to_end(Pin::new(&mut *self), cx, &mut pending);
+            appended += append_utf8(&mut pending, buf)?;
+            match poll {
+                Poll::Pending => Poll::Pending, // the reader will wake us
+                Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+                Poll::Ready(Ok(())) if !pending.is_empty() => Poll::Ready(Err(not_utf8())),
+                Poll::Ready(Ok(())) => Poll::Ready(Ok(std::mem::take(&mut appended))),
+            }
+        })
+    }
+}
+
+/// Reads into `buf` until end of stream.
+fn poll_read_to_end<R: AsyncRead + ?Sized>(
+    mut reader: Pin<&mut R>,
+    cx: &mut std::task::Context<'_>,
+    buf: &mut Vec<u8>,
+) -> Poll<io::Result<()>> {
+    /// How much spare capacity one read may fill. The window is zeroed before each read
+    /// (the reader gets an initialised `&mut [u8]`), so it must stay bounded: zeroing all the
+    /// spare capacity, which doubles with the buffer, made reading N bytes cost O(N²).
+    const WINDOW: usize = 16 * 1024;
+    loop {
+        if buf.capacity() - buf.len() < 1024 {
+            buf.reserve(8 * 1024);
+        }
+        let len = buf.len();
+        let window = (buf.capacity() - len).min(WINDOW);
+        buf.resize(len + window, 0);
+        let result = reader.as_mut().poll_read(cx, &mut buf[len..]);
+        let n = match &result {
+            Poll::Ready(Ok(n)) => *n,
+            _ => 0,
+        };
+        buf.truncate(len + n);
+        match result {
+            Poll::Pending => return Poll::Pending, // the reader will wake us
+            Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+            Poll::Ready(Ok(0)) => return Poll::Ready(Ok(())),
+            Poll::Ready(Ok(_)) => {}
         }
     }
+}
+
+/// Moves every complete UTF-8 character at the front of `pending` into `buf` and returns
+/// how many bytes it moved; what stays is an incomplete character (at most 3 bytes). Fails
+/// with `InvalidData` (clearing `pending`) if `pending` holds an invalid sequence.
+fn append_utf8(pending: &mut Vec<u8>, buf: &mut String) -> io::Result<usize> {
+    let (valid, invalid) = match std::str::from_utf8(pending) {
+        Ok(text) => (text.len(), false),
+        Err(e) => (e.valid_up_to(), e.error_len().is_some()),
+    };
+    buf.push_str(std::str::from_utf8(&pending[..valid]).unwrap_or_default());
+    pending.drain(..valid);
+    if invalid {
+        pending.clear();
+        return Err(not_utf8());
+    }
+    Ok(valid)
+}
+
+fn not_utf8() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::InvalidData,
+        "stream did not contain valid UTF-8",
+    )
 }
 
 impl<R: AsyncRead + ?Sized> AsyncReadExt for R {}
@@ -282,8 +328,8 @@ pub trait AsyncBufReadExt: AsyncBufRead {
     /// dropped mid-line, `buf` holds the line read so far: call again to continue it. The one
     /// exception is a character split across two reads at that moment: its first bytes (at
     /// most 3) are lost; use [`read_until`](AsyncBufReadExt::read_until) where every byte
-    /// counts. Invalid UTF-8 fails with `InvalidData`; `buf` then holds the text before it,
-    /// and the rest of that line has been consumed.
+    /// counts. Invalid UTF-8 fails with `InvalidData` as soon as it is seen; `buf` then holds
+    /// the text before it (what of the line had arrived with it has been consumed).
     ///
     /// ```
     /// use oneloop::io::{AsyncBufReadExt, BufReader};
@@ -316,20 +362,7 @@ pub trait AsyncBufReadExt: AsyncBufRead {
                 &mut read,
             );
             // Append every complete character, whatever the poll's outcome.
-            let (valid, invalid) = match std::str::from_utf8(&pending) {
-                Ok(text) => (text.len(), false),
-                Err(e) => (e.valid_up_to(), e.error_len().is_some()),
-            };
-            buf.push_str(std::str::from_utf8(&pending[..valid]).unwrap_or_default());
-            appended += valid;
-            pending.drain(..valid);
-            if invalid {
-                pending.clear();
-                return Poll::Ready(Err(io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    "stream did not contain valid UTF-8",
-                )));
-            }
+            appended += append_utf8(&mut pending, buf)?;
             match poll {
                 // Pending: the reader will wake us.
                 Poll::Pending => Poll::Pending,
@@ -337,10 +370,7 @@ pub trait AsyncBufReadExt: AsyncBufRead {
                 // The line ended (or the stream did) inside a character: not UTF-8.
                 Poll::Ready(Ok(_)) if !pending.is_empty() => {
                     pending.clear();
-                    Poll::Ready(Err(io::Error::new(
-                        io::ErrorKind::InvalidData,
-                        "stream did not contain valid UTF-8",
-                    )))
+                    Poll::Ready(Err(not_utf8()))
                 }
                 Poll::Ready(Ok(_)) => Poll::Ready(Ok(std::mem::take(&mut appended))),
             }

@@ -152,6 +152,7 @@ impl Builder {
             cancels_delivered: Cell::new(0),
             next_id: Cell::new(1),
             scratch: RefCell::new(Vec::new()),
+            sigint: RefCell::new(std::rc::Weak::new()),
             counters: Default::default(),
             trace,
         };

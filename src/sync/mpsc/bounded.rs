@@ -183,6 +183,13 @@ impl<T> Future for SendFuture<'_, T> {
             .take()
             .expect("SendFuture polled after it returned");
         match acquired {
+            // The slot was granted, but the receiver closed or went away before this poll:
+            // the message would never be received (and would sit in the queue until the last
+            // sender goes). Give the slot back and the value to the caller.
+            Ok(()) if chan.closed.get() => {
+                slots.release(1);
+                Poll::Ready(Err(SendError::closed(value)))
+            }
             Ok(()) => {
                 chan.push(value);
                 Poll::Ready(Ok(()))
