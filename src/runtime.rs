@@ -212,24 +212,28 @@ fn finish(cell: &mut crate::task::cell::BoxedTask, id: crate::task::Id, err: Joi
 /// Files a finished task: its handle's owner is woken, or, with no handle, it is removed.
 fn complete(core: &Core, slot: u32, cell: Option<crate::task::cell::BoxedTask>) {
     bump(&core.counters.finished, 1);
-    let (join_waker, orphan) = {
-        let mut tasks = core.tasks.borrow_mut();
-        let task = &mut tasks[slot as usize];
-        task.state = State::Finished;
-        if task.has_handle || task.cell.is_none() && cell.is_none() {
-            task.cell = cell;
-            (task.join_waker.take(), None)
-        } else {
-            (None, Some((tasks.remove(slot as usize), cell)))
+    let mut tasks = core.tasks.borrow_mut();
+    let task = &mut tasks[slot as usize];
+    task.state = State::Finished;
+    if task.has_handle || task.cell.is_none() && cell.is_none() {
+        task.cell = cell;
+        let join_waker = task.join_waker.take();
+        drop(tasks);
+        if let Some(waker) = join_waker {
+            waker.wake();
         }
-    };
-    // A detached task's entry and output are dropped outside the borrow; a panic in the
-    // output's destructor has nobody to report to (tokio ignores it too), and must not
-    // unwind through the loop.
-    if orphan.is_some() {
-        let _ = panic::catch_unwind(AssertUnwindSafe(move || drop(orphan)));
+        return;
     }
-    if let Some(waker) = join_waker {
-        waker.wake();
-    }
+    let orphan = tasks.remove(slot as usize);
+    drop(tasks);
+    drop_detached(orphan, cell);
+}
+
+/// Drops a detached task's entry and output, outside the slab's borrow. A panic in the
+/// output's destructor has nobody to report to (tokio ignores it too) and must not unwind
+/// through the loop.
+#[cold]
+#[inline(never)]
+fn drop_detached(entry: crate::task::cell::Task, cell: Option<crate::task::cell::BoxedTask>) {
+    let _ = panic::catch_unwind(AssertUnwindSafe(move || drop((entry, cell))));
 }

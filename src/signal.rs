@@ -100,6 +100,12 @@ fn set_errno(value: libc::c_int) {
 /// Waits for Ctrl-C (SIGINT). A cancellation point. The handler is installed while at least
 /// one `ctrl_c()` is waiting; each signal completes every future waiting at that moment.
 ///
+/// Between two waits nobody listens, and SIGINT has its usual effect again (it ends the
+/// process): a loop that handles each Ctrl-C and then waits again has that window while it
+/// handles one. Keep one `ctrl_c()` future alive (spawn it, or hold it pinned across a
+/// `select!` loop) where every Ctrl-C must be caught. tokio instead keeps its handler
+/// installed for good once any task has asked.
+///
 /// ```no_run
 /// #[oneloop::main]
 /// async fn main() {
