@@ -670,13 +670,44 @@ impl Results {
         })
     }
 
+    fn samples(&self, key: &str, rt: Rt) -> Option<&Vec<f64>> {
+        self.samples
+            .iter()
+            .find(|((k, r), _)| *k == key && *r == rt)
+            .map(|(_, v)| v)
+    }
+
+    /// oneloop's ratio to `peer`: the median, over rounds, of the ratio measured within each
+    /// round. The runtimes of one round run back to back, so a drift of the machine over
+    /// time (this VM's network rows switch between two speeds every few seconds, for every
+    /// runtime at once) cancels out of each pair instead of landing on whichever runtime was
+    /// unlucky in more rounds. Falls back to the ratio of medians if rounds don't pair up.
     fn ratio(&self, spec: &Spec, peer: Rt) -> Option<f64> {
-        let ours = self.summary(spec.key, Rt::Oneloop)?.median;
-        let theirs = self.summary(spec.key, peer)?.median;
-        let r = if spec.higher_better {
-            ours / theirs
+        let oriented = |ours: f64, theirs: f64| {
+            if spec.higher_better {
+                ours / theirs
+            } else {
+                theirs / ours
+            }
+        };
+        let ours = self.samples(spec.key, Rt::Oneloop)?;
+        let theirs = self.samples(spec.key, peer)?;
+        let r = if !ours.is_empty() && ours.len() == theirs.len() {
+            let pairs: Vec<f64> = ours
+                .iter()
+                .zip(theirs)
+                .map(|(&o, &t)| oriented(o, t))
+                .filter(|r| r.is_finite())
+                .collect();
+            if pairs.is_empty() {
+                return None;
+            }
+            stats::median(&pairs)
         } else {
-            theirs / ours
+            oriented(
+                self.summary(spec.key, Rt::Oneloop)?.median,
+                self.summary(spec.key, peer)?.median,
+            )
         };
         r.is_finite().then_some(r)
     }
@@ -791,7 +822,7 @@ fn render(res: &Results, groups: &[&Group], p: &Params) -> String {
     let _ = writeln!(
         out,
         "ratios: peer/oneloop for costs (time, bytes, latency), oneloop/peer for req/s: \
-         > 1 means oneloop is better"
+         > 1 means oneloop is better; each is the median over rounds of the ratio within a round"
     );
     let _ = writeln!(out);
     for (i, r) in rows.iter().enumerate() {
