@@ -1,6 +1,10 @@
 //! Waiting on many futures at once: [`gather`] (all results, in input order) and
 //! [`as_completed`] (each result as it comes); `task::JoinSet` uses the same machinery.
 //!
+//! A cancel request of the waiting task is passed on to every unfinished child
+//! (`task::__PassOn` in `task/cancel.rs` does the bookkeeping): each child is polled in the
+//! same turn and sees one `Cancelled` at its next cancellation point.
+//!
 //! The machinery is [`FutureSet`]: the futures in a slab, each with **its own waker**. A
 //! child's waker does not poll anything; it files the child's key in a shared ready list and
 //! wakes the task that awaits the set. When that task polls the set, only the children in
@@ -19,8 +23,34 @@ use std::task::{Context, Poll, Wake, Waker};
 
 use slab::Slab;
 
+use crate::task::cancel;
+
 /// Runs `futures` concurrently and returns all their outputs, in input order (asyncio's
 /// `gather`, `futures::future::join_all`).
+///
+/// A cancel request of the awaiting task reaches **every** child still running, as asyncio
+/// cancels every child of a cancelled `gather`: each sees one `Cancelled` at its next
+/// cancellation point, and `gather` completes with what they returned. The children are
+/// futures inside the awaiting task, not tasks: one that panics ends the whole task and
+/// drops its siblings (spawn them and gather the `JoinHandle`s where that must not happen).
+///
+/// ```
+/// use oneloop::time::{sleep, Duration};
+///
+/// oneloop::run(async {
+///     let parent = oneloop::spawn(oneloop::gather([1, 2, 3].map(|n| async move {
+///         match sleep(Duration::from_secs(60)).await {
+///             Ok(()) => 0,
+///             Err(_cancelled) => n, // every child sees the cancel and cleans up
+///         }
+///     })));
+///     oneloop::task::yield_now().await.unwrap(); // the children start sleeping
+///     parent.cancel();
+///     assert_eq!(parent.await.unwrap(), [1, 2, 3]);
+/// });
+/// ```
+///
+/// Results in input order, whatever order the children finish in:
 ///
 /// ```
 /// use oneloop::time::{sleep, Duration};
@@ -68,7 +98,7 @@ impl<F: Future> Future for Gather<F> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
         // Pending inside: woken by a child's waker when that child can make progress.
-        while let Some((index, output)) = std::task::ready!(this.set.poll_next(cx)) {
+        while let Some((index, output)) = std::task::ready!(this.set.poll_next(cx, "gather")) {
             this.outputs[index] = Some(output);
         }
         let outputs = std::mem::take(&mut this.outputs);
@@ -83,6 +113,10 @@ impl<F: Future> Future for Gather<F> {
 
 /// Runs `futures` concurrently and gives their outputs one by one, in the order they finish
 /// (asyncio's `as_completed`).
+///
+/// A cancel request of the task awaiting [`next`](AsCompleted::next) reaches every child
+/// still running, as for [`gather`]; `next` goes on giving their outputs, so none is
+/// dropped silently.
 ///
 /// ```
 /// use oneloop::time::{sleep, Duration};
@@ -182,7 +216,7 @@ impl<F: Future> Future for AsCompletedNext<'_, F> {
         // Pending inside: woken by a child's waker.
         self.get_mut()
             .set
-            .poll_next(cx)
+            .poll_next(cx, "as_completed")
             .map(|next| next.map(|(_, output)| output))
     }
 }
@@ -196,6 +230,11 @@ pub(crate) struct FutureSet<F> {
     wakers: Vec<Waker>,
     /// The ready list the wakers write to.
     shared: Arc<Shared>,
+    /// `owed[key]`: cancel requests of the awaiting task that the child at `key` has not
+    /// taken yet. Each is lent to it at its next poll (see `poll_next`).
+    owed: Vec<u32>,
+    /// Cancel requests taken from the awaiting task and passed on to the children.
+    pass_on: cancel::__PassOn,
 }
 
 /// What the children's wakers share with the set.
@@ -272,12 +311,18 @@ impl<F> FutureSet<F> {
                     parent: None,
                 }),
             }),
+            owed: Vec::new(),
+            pass_on: cancel::__PassOn::new(),
         }
     }
 
     /// Adds a future, ready for its first poll, and returns its key.
     pub(crate) fn insert(&mut self, future: F) -> usize {
         let key = self.children.insert(future);
+        if key == self.owed.len() {
+            self.owed.push(0);
+        }
+        self.owed[key] = 0;
         if key == self.wakers.len() {
             self.wakers.push(Waker::from(Arc::new(ChildWaker {
                 key,
@@ -305,14 +350,45 @@ impl<F> FutureSet<F> {
     }
 }
 
+impl<F> FutureSet<F> {
+    /// The cancellation rule for a set: requests of the awaiting task are passed on to
+    /// **every** child still running (asyncio cancels every child of a cancelled `gather`).
+    /// Each child is queued for a poll now, whatever it was waiting for, and owes one
+    /// `Cancelled` per request, delivered at its next cancellation point.
+    fn pass_on_cancel(&mut self, waits_on: &'static str) {
+        if self.children.is_empty() {
+            return;
+        }
+        let taken = self.pass_on.take(waits_on);
+        if taken == 0 {
+            return;
+        }
+        let mut list = self.shared.lock();
+        for (key, _) in self.children.iter() {
+            self.owed[key] += taken;
+            if !list.queued[key] {
+                list.queued[key] = true;
+                list.ready.push_back(key);
+            }
+        }
+    }
+}
+
 impl<F: Future + Unpin> FutureSet<F> {
     /// Polls the children that were woken, in wake order, until one finishes: `Some((key,
     /// output))`; `None` if the set is empty. Each call polls at most the children that were
     /// ready when it started, so a child that wakes itself at once cannot keep the loop here.
-    pub(crate) fn poll_next(&mut self, cx: &mut Context<'_>) -> Poll<Option<(usize, F::Output)>> {
+    /// `waits_on` names the waiting future for `runtime::tasks()`.
+    pub(crate) fn poll_next(
+        &mut self,
+        cx: &mut Context<'_>,
+        waits_on: &'static str,
+    ) -> Poll<Option<(usize, F::Output)>> {
         if self.children.is_empty() {
+            self.pass_on.give_back();
             return Poll::Ready(None);
         }
+        self.pass_on_cancel(waits_on);
         let ready_now = {
             let mut list = self.shared.lock();
             if !list
@@ -336,9 +412,21 @@ impl<F: Future + Unpin> FutureSet<F> {
             let Some(child) = self.children.get_mut(key) else {
                 continue; // a late wake for a child that already finished
             };
+            // A child that owes a `Cancelled` gets a request of its own for this poll; if
+            // it reaches no cancellation point (it finishes, or waits inside a `shield`),
+            // the request is withdrawn and it still owes one.
+            let lent = self.pass_on.lend(self.owed[key]);
             let mut child_cx = Context::from_waker(&self.wakers[key]);
-            if let Poll::Ready(output) = Pin::new(child).poll(&mut child_cx) {
+            let poll = Pin::new(child).poll(&mut child_cx);
+            if self.pass_on.settle(lent) {
+                self.owed[key] -= 1;
+            }
+            if let Poll::Ready(output) = poll {
                 drop(self.children.remove(key));
+                self.owed[key] = 0;
+                if self.children.is_empty() {
+                    self.pass_on.give_back();
+                }
                 return Poll::Ready(Some((key, output)));
             }
         }

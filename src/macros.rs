@@ -13,10 +13,16 @@
 //!   and the winner's output is tested against its pattern inside an inner block (which is
 //!   also where the losers are dropped), and only then, outside, is the body run.
 //!
-//! Everything the expansion names comes from `::core`, so no hidden items are needed.
+//! Everything the expansion names comes from `::core`, except three hidden items of
+//! `oneloop::task`: `__PassOn` (how `join!` passes a cancel on to every branch) and the
+//! two counters `select!` uses to give back a cancellation a pattern refused.
 
 /// Waits for several futures at once and returns all their outputs as a tuple (tokio's
 /// `join!`). Each poll polls every unfinished future, in the written order.
+///
+/// Cancellation: as for [`gather`](crate::gather), a cancel request of the task reaches
+/// **every** unfinished branch, each of which sees one `Cancelled` at its next
+/// cancellation point; `join!` then returns what the branches returned.
 ///
 /// ```
 /// use oneloop::time::{sleep, Duration};
@@ -33,18 +39,28 @@
 macro_rules! join {
     (@munch [$($done:tt)*]) => { $crate::join!(@expand $($done)*) };
     (@munch [$($done:tt)*] $e:expr $(, $($rest:tt)*)?) => {
-        $crate::join!(@munch [$($done)* (fut out $e)] $($($rest)*)?)
+        $crate::join!(@munch [$($done)* (fut out owed $e)] $($($rest)*)?)
     };
-    (@expand $(($fut:ident $out:ident $e:tt))*) => {{
+    (@expand $(($fut:ident $out:ident $owed:ident $e:tt))*) => {{
         $(
             let mut $fut = ::core::pin::pin!($e);
             let mut $out = ::core::option::Option::None;
+            let mut $owed: u32 = 0;
         )*
+        // Cancel requests of the task go to every unfinished branch (as for `gather`).
+        let mut pass_on = $crate::task::__PassOn::new();
         ::core::future::poll_fn(|_cx| {
+            let taken = pass_on.take("join");
             let mut all_done = true;
             $(
                 if $out.is_none() {
-                    match ::core::future::Future::poll($fut.as_mut(), _cx) {
+                    $owed += taken;
+                    let lent = pass_on.lend($owed);
+                    let poll = ::core::future::Future::poll($fut.as_mut(), _cx);
+                    if pass_on.settle(lent) {
+                        $owed -= 1;
+                    }
+                    match poll {
                         ::core::task::Poll::Ready(output) => {
                             $out = ::core::option::Option::Some(output);
                         }
@@ -53,6 +69,7 @@ macro_rules! join {
                 }
             )*
             if all_done {
+                pass_on.give_back();
                 ::core::task::Poll::Ready(())
             } else {
                 // Woken by whichever unfinished future makes progress.

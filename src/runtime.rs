@@ -138,6 +138,18 @@ fn wake_all(wakers: &mut Vec<Waker>) {
 
 /// Step 6 for one task: poll it once (or finish it without polling, if it was aborted or
 /// cancelled before it ever ran), then file it by the result. Returns the root's panic.
+/// Runs each task queued right now once, and none that gets queued meanwhile: the rest of a
+/// turn that `block_on` left when its root finished (`run`'s epilogue uses it).
+pub(crate) fn run_queued_once(core: &Core) {
+    let queued = core.run_queue.borrow().len();
+    for _ in 0..queued {
+        let Some(slot) = core.run_queue.borrow_mut().pop_front() else {
+            break;
+        };
+        run_task(core, slot, None);
+    }
+}
+
 fn run_task(core: &Core, slot: u32, root: Option<&mut dyn PollRoot>) -> Option<Panic> {
     let (mut cell, generation, id, stop) = {
         let mut tasks = core.tasks.borrow_mut();

@@ -47,6 +47,10 @@ pub(crate) struct Core {
     /// Cancel requests delivered so far (all tasks): `select!` compares it before and after
     /// polling a branch to notice a cancellation that a refusing pattern would swallow.
     pub(crate) cancels_delivered: Cell<u64>,
+    /// Cancel requests taken so far (all tasks), delivered or passed on (to the children of
+    /// `gather`, to an awaited task): a composite future that lent a request to a child
+    /// compares it before and after the child's poll to learn whether the child took it.
+    pub(crate) requests_taken: Cell<u64>,
     /// The next `task::Id` to hand out.
     pub(crate) next_id: Cell<u64>,
     /// Wakers collected by one phase of a turn, kept between turns so a busy loop does

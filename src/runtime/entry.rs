@@ -150,6 +150,7 @@ impl Builder {
             current: Cell::new(None),
             budget: Cell::new(BUDGET),
             cancels_delivered: Cell::new(0),
+            requests_taken: Cell::new(0),
             next_id: Cell::new(1),
             scratch: RefCell::new(Vec::new()),
             sigint: RefCell::new(std::rc::Weak::new()),
@@ -219,11 +220,15 @@ impl Runtime {
         }
     }
 
-    /// `run`'s epilogue: cancel every live task, then turn the loop until they have all
-    /// finished or `grace` has passed.
+    /// `run`'s epilogue, as `asyncio.run`'s: finish the turn (the tasks already queued run
+    /// once, so a task spawned just before the root returned takes its first step), cancel
+    /// every live task, then turn the loop until they have all finished or `grace` has
+    /// passed. A task spawned during that last step is cancelled before its first poll, so
+    /// it never runs (asyncio's too).
     fn cancel_leftovers(&self, grace: Duration) {
         let core = &self.core;
         let _enter = context::enter(Rc::clone(core));
+        super::run_queued_once(core);
         let live: Vec<(u32, u16)> = core
             .tasks
             .borrow_mut()

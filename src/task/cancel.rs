@@ -49,9 +49,13 @@ impl fmt::Display for Cancelled {
 
 impl std::error::Error for Cancelled {}
 
+/// A cancellation carried through I/O code: an `io::Error` of kind `Other` with the
+/// `Cancelled` inside ([`is_cancelled`] tells it apart). Never `Interrupted`: by convention
+/// that kind means "try again", and std's `read_exact` and `write_all` (and many
+/// hand-written loops) retry on it, which would swallow the request.
 impl From<Cancelled> for io::Error {
     fn from(_: Cancelled) -> io::Error {
-        io::Error::new(io::ErrorKind::Interrupted, Cancelled)
+        io::Error::other(Cancelled)
     }
 }
 
@@ -60,6 +64,7 @@ impl From<Cancelled> for io::Error {
 /// ```
 /// let err: std::io::Error = oneloop::Cancelled.into();
 /// assert!(oneloop::is_cancelled(&err));
+/// assert_eq!(err.kind(), std::io::ErrorKind::Other); // not `Interrupted`: nobody retries it
 /// assert!(!oneloop::is_cancelled(&std::io::Error::other("boom")));
 /// ```
 pub fn is_cancelled(err: &io::Error) -> bool {
@@ -117,9 +122,151 @@ fn take_cancel(core: &Core, slot: u32, waits_on: &'static str) -> bool {
     if cancel.undelivered > 0 && cancel.shield == 0 {
         cancel.undelivered -= 1;
         core.cancels_delivered.set(core.cancels_delivered.get() + 1);
+        core.requests_taken.set(core.requests_taken.get() + 1);
         return true;
     }
     false
+}
+
+/// Takes one undelivered request of the current task (unless it is shielded) to hand it on:
+/// `JoinHandle` passes it to the task it awaits, `gather` and `as_completed` to each of
+/// their children. Counted as delivered by whoever finally takes it, not here.
+pub(crate) fn take_request_to_pass_on(waits_on: &'static str) -> bool {
+    context::with_current(|core| {
+        let Some(slot) = core.current.get() else {
+            return false;
+        };
+        let mut tasks = core.tasks.borrow_mut();
+        let Some(task) = tasks.get_mut(slot as usize) else {
+            return false;
+        };
+        task.waits_on = waits_on;
+        let cancel = &mut task.cancel;
+        if cancel.undelivered > 0 && cancel.shield == 0 {
+            cancel.undelivered -= 1;
+            core.requests_taken.set(core.requests_taken.get() + 1);
+            return true;
+        }
+        false
+    })
+    .unwrap_or(false)
+}
+
+/// Which task is being polled now, as `(slot, generation)`: a composite future that took a
+/// request remembers it, to give the request back only to that task.
+pub(crate) fn current_task() -> Option<(u32, u16)> {
+    context::with_current(|core| {
+        let slot = core.current.get()?;
+        let tasks = core.tasks.borrow();
+        tasks.get(slot as usize).map(|t| (slot, t.generation))
+    })
+    .flatten()
+}
+
+/// Gives a request taken with [`take_request_to_pass_on`] back to `owner`, if `owner` is
+/// the task being polled now, to be delivered at its next cancellation point. Returns
+/// whether it was given back (a future dropped by another task, or by the loop's shutdown,
+/// has nobody to give it to: its task is gone).
+pub(crate) fn give_back_request(owner: (u32, u16)) -> bool {
+    current_task() == Some(owner)
+        && with_cancel_state(|c| c.undelivered = c.undelivered.saturating_add(1)).is_some()
+}
+
+/// How a future that waits on several children (`gather`, `as_completed`, `JoinSet`,
+/// `join!`) passes the cancel requests of its task on to **every** child, as asyncio
+/// cancels every child of a cancelled `gather`.
+///
+/// 1. [`take`](PassOn::take) takes the task's undelivered requests; the caller adds their
+///    number to what each unfinished child *owes*, and polls every child that owes one.
+/// 2. Around the poll of a child that owes, [`lend`](PassOn::lend) gives the task one
+///    request for that poll alone and [`settle`](PassOn::settle) tells whether the child
+///    took it (it saw `Cancelled`, or passed it on further). If not (the child finished, or
+///    waits inside a `shield`), the request is withdrawn and the child still owes it.
+/// 3. A request that no child took by the time the future finishes or is dropped is given
+///    back to the task, so its next await delivers it: nothing is lost.
+#[doc(hidden)]
+#[derive(Debug, Default)]
+pub struct __PassOn {
+    /// Requests taken from the task that no child has taken yet.
+    untaken: u32,
+    /// The task they came from, `(slot, generation)`.
+    owner: Option<(u32, u16)>,
+}
+
+impl __PassOn {
+    /// Nothing taken yet.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Takes every undelivered request of the current task (none inside a `shield`) and
+    /// returns how many: each unfinished child now owes that many more.
+    pub fn take(&mut self, waits_on: &'static str) -> u32 {
+        let mut taken = 0;
+        while take_request_to_pass_on(waits_on) {
+            taken += 1;
+        }
+        if taken > 0 {
+            self.owner = current_task();
+            self.untaken += taken;
+        }
+        taken
+    }
+
+    /// Before polling a child that owes `owed` requests: lends it one.
+    pub fn lend(&self, owed: u32) -> Option<__Lent> {
+        if owed == 0 {
+            return None;
+        }
+        context::with_current(|core| {
+            let before = core.requests_taken.get();
+            with_cancel_state(|c| c.undelivered = c.undelivered.saturating_add(1))?;
+            Some(__Lent { before })
+        })
+        .flatten()
+    }
+
+    /// After that poll: did the child take the lent request? (`true`: it owes one less.)
+    pub fn settle(&mut self, lent: Option<__Lent>) -> bool {
+        let Some(lent) = lent else {
+            return false;
+        };
+        let taken = context::with_current(|core| {
+            if core.requests_taken.get() != lent.before {
+                return true;
+            }
+            with_cancel_state(|c| c.undelivered = c.undelivered.saturating_sub(1));
+            false
+        })
+        .unwrap_or(false);
+        if taken {
+            self.untaken = self.untaken.saturating_sub(1);
+        }
+        taken
+    }
+
+    /// Gives the requests no child took back to their task (also done on drop).
+    pub fn give_back(&mut self) {
+        if let Some(owner) = self.owner {
+            for _ in 0..std::mem::take(&mut self.untaken) {
+                give_back_request(owner);
+            }
+        }
+    }
+}
+
+impl Drop for __PassOn {
+    fn drop(&mut self) {
+        self.give_back();
+    }
+}
+
+/// A request lent to one child for one poll (see [`__PassOn::lend`]).
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct __Lent {
+    /// The loop's count of requests taken before the child's poll.
+    before: u64,
 }
 
 /// For `select!`: how many cancel requests this loop has delivered so far.

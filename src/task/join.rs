@@ -8,6 +8,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use super::cancel;
 use super::state::State;
 use super::Id;
 use crate::runtime::context::Core;
@@ -17,6 +18,11 @@ use crate::runtime::context::Core;
 /// Awaiting it gives the task's output, or a [`JoinError`] if the task panicked or was
 /// aborted (or cancelled before its first poll). Dropping it detaches the task: it keeps
 /// running and its output is dropped when it finishes.
+///
+/// Awaiting a handle is a cancellation point that passes the request on, as asyncio does:
+/// if the awaiting task is cancelled, the awaited task is cancelled in its turn, and the
+/// awaiting task learns the outcome from the join result (`Ok(Err(Cancelled))` when the
+/// awaited task let the error through).
 ///
 /// ```
 /// oneloop::run(async {
@@ -233,22 +239,39 @@ impl<T: 'static> Future for JoinHandle<T> {
 
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         assert!(!self.done, "JoinHandle polled after it returned its output");
+        let (slot, generation, id) = (self.slot, self.generation, self.id);
         let task = {
             let mut tasks = self.core.tasks.borrow_mut();
-            let Some(task) = tasks.get_mut(self.slot as usize) else {
+            let task = match tasks.get_mut(slot as usize) {
+                Some(task) if task.generation == generation && task.id == id => task,
                 // Only if the loop was dropped (which drops every task) before this poll.
-                drop(tasks);
-                self.done = true;
-                return Poll::Ready(Err(JoinError::cancelled(self.id)));
+                _ => {
+                    drop(tasks);
+                    self.done = true;
+                    return Poll::Ready(Err(JoinError::cancelled(id)));
+                }
             };
             if task.state != State::Finished {
+                drop(tasks);
+                // A cancel request of the task awaiting this one is passed on to this one, as
+                // asyncio does when a task awaiting another is cancelled: the awaiting task
+                // learns how it went from the join result (`Ok(Err(Cancelled))` if the
+                // awaited task let the error through, its output if it caught it).
+                if cancel::take_request_to_pass_on("join") && !self.cancel() {
+                    if let Some(owner) = cancel::current_task() {
+                        cancel::give_back_request(owner); // not reached: the task is alive
+                    }
+                }
+                let mut tasks = self.core.tasks.borrow_mut();
+                let task = &mut tasks[slot as usize];
                 let replaced = match &task.join_waker {
                     Some(w) if w.will_wake(cx.waker()) => None,
                     _ => task.join_waker.replace(cx.waker().clone()),
                 };
                 drop(tasks);
-                drop(replaced); // outside the borrow: a foreign waker's drop may re-enter
-                                // Woken by the loop when the task finishes.
+                // Outside the borrow: a foreign waker's drop may re-enter the loop.
+                drop(replaced);
+                // Woken by the loop when the task finishes.
                 return Poll::Pending;
             }
             tasks.remove(self.slot as usize) // dropped below, outside the borrow

@@ -78,8 +78,9 @@ impl<T: 'static> JoinSet<T> {
     /// Waits for the next task to finish and removes it from the set: its output, or the
     /// `JoinError` if it panicked or was aborted. `None` when the set is empty.
     ///
-    /// Like awaiting a `JoinHandle`, this is not a cancellation point: cancel requests are
-    /// delivered inside the tasks, not to the task that joins them.
+    /// Like awaiting a `JoinHandle`, it passes a cancel request of the waiting task on: every
+    /// task of the set is cancelled (as by [`cancel_all`](JoinSet::cancel_all)), and
+    /// `join_next` goes on giving how each ended.
     ///
     /// ```
     /// oneloop::run(async {
@@ -213,7 +214,7 @@ impl<T: 'static> Future for JoinNext<'_, T> {
         self.get_mut()
             .set
             .handles
-            .poll_next(cx)
+            .poll_next(cx, "join_next")
             .map(|next| next.map(|(_, result)| result))
     }
 }

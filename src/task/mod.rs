@@ -4,7 +4,7 @@
 //! the future into a task cell (`task/cell.rs`), files it in the loop's task slab and puts it on
 //! the run queue; [`JoinHandle`] is the spawner's view of it.
 //!
-//! # The rule of cancellation (asyncio's)
+//! # The rule of cancellation (after asyncio's)
 //!
 //! [`JoinHandle::cancel`] does not stop a task; it *asks* it to stop. Each call is one
 //! request, delivered once, as `Err(Cancelled)`, by the next oneloop future the task awaits
@@ -13,6 +13,17 @@
 //! [`cancelling`] counts the requests, [`uncancel`] takes one back, [`shield`] holds them
 //! back while an inner future runs. A task cancelled before its first poll never runs.
 //! [`JoinHandle::abort`] is the blunt alternative (tokio's): the future is dropped.
+//!
+//! A task waiting on other futures gets its request in the same turn whatever they are
+//! doing: [`gather`](crate::gather), [`as_completed`](crate::as_completed) and `join!`
+//! pass it on to every unfinished child, awaiting a [`JoinHandle`] passes it on to the
+//! awaited task, [`JoinSet::join_next`] to every task of the set.
+//!
+//! Where this differs from asyncio (DESIGN.md has the full table): two `cancel()` calls
+//! before the task runs again deliver two `Cancelled` (asyncio throws one and counts two);
+//! `shield` holds the request until the shielded future finishes (asyncio's raises in the
+//! outer await at once); `time::timeout` drops its inner future at the deadline (asyncio's
+//! cancels it and lets it clean up).
 
 mod blocking;
 pub(crate) mod cancel;
@@ -30,7 +41,7 @@ use std::rc::Rc;
 
 pub use blocking::spawn_blocking;
 #[doc(hidden)]
-pub use cancel::{__cancels_delivered, __redeliver_cancel};
+pub use cancel::{__Lent, __PassOn, __cancels_delivered, __redeliver_cancel};
 pub use cancel::{cancelling, is_cancelled, shield, uncancel, Cancelled, Shield};
 pub use join::{JoinError, JoinHandle};
 pub use join_set::{JoinNext, JoinSet};
