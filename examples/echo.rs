@@ -51,7 +51,7 @@ async fn serve(listener: TcpListener) {
     }
 }
 
-#[oneloop::main]
+#[oneloop::main(shutdown = "cancel")]
 async fn main() {
     let mut args = std::env::args().skip(1);
     let addr = args.next().unwrap_or_else(|| "127.0.0.1".into());

@@ -21,7 +21,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
-pub use entry::{run, Builder, Runtime};
+pub use entry::{block_on, run, Builder, Runtime};
 pub use stats::{stats, tasks, Stats, TaskInfo, TaskState};
 
 use entry::PollRoot;
@@ -216,8 +216,22 @@ fn run_task(core: &Core, slot: u32, root: Option<&mut dyn PollRoot>) -> Option<P
 /// `is_panic()`) instead of unwinding through the loop.
 fn finish(cell: &mut crate::task::cell::BoxedTask, id: crate::task::Id, err: JoinError) {
     if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| cell.as_mut().finish(err))) {
-        // The assignment that panicked still stored its new stage; the future is gone.
-        cell.as_mut().finish(JoinError::panic(id, payload));
+        // The future's destructor panicked. The assignment that panicked still stored its
+        // new stage (Rust writes the new value on the unwind path too); the future is gone.
+        // Its panic becomes the result; storing it drops the earlier result, whose payload
+        // may panic in its destructor as well: that second panic is caught and dropped.
+        let store = AssertUnwindSafe(|| cell.as_mut().finish(JoinError::panic(id, payload)));
+        if let Err(again) = panic::catch_unwind(store) {
+            drop_payload(again);
+        }
+    }
+}
+
+/// Drops a panic payload; if its destructor panics, that panic's payload is leaked rather
+/// than dropped (its destructor could panic again, and there is nobody left to tell).
+fn drop_payload(payload: Panic) {
+    if let Err(inner) = panic::catch_unwind(AssertUnwindSafe(move || drop(payload))) {
+        std::mem::forget(inner);
     }
 }
 
@@ -247,5 +261,7 @@ fn complete(core: &Core, slot: u32, cell: Option<crate::task::cell::BoxedTask>) 
 #[cold]
 #[inline(never)]
 fn drop_detached(entry: crate::task::cell::Task, cell: Option<crate::task::cell::BoxedTask>) {
-    let _ = panic::catch_unwind(AssertUnwindSafe(move || drop((entry, cell))));
+    if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || drop((entry, cell)))) {
+        drop_payload(payload);
+    }
 }

@@ -8,15 +8,17 @@
 //! fan-out waker; the first to run drains the pipe and counts the signal, and every future
 //! that was waiting completes.
 //!
-//! The handler is installed only while someone waits: with the first waiter, and the
-//! previous disposition is restored when the last waiter is gone, so a program that does
-//! not wait for Ctrl-C still dies of it as usual. Pipes are pooled and never closed: the
-//! handler may be writing to a pipe at the very moment its waiter goes away, and writing to
-//! a closed — or worse, reused — descriptor would be a bug no test could catch.
+//! As tokio's, the first `ctrl_c()` installs the handler for the rest of the process: from
+//! then on SIGINT no longer ends it. A SIGINT that arrives while no loop waits is kept (one
+//! flag, set by the handler) and completes the next `ctrl_c()` at once, so a server that
+//! stops waiting for a moment still gets its shutdown. Pipes are pooled and never closed:
+//! the handler may be writing to a pipe at the very moment its waiter goes away, and writing
+//! to a closed — or worse, reused — descriptor would be a bug no test could catch.
 
 use std::cell::Cell;
 use std::future::poll_fn;
 use std::io;
+use std::os::fd::IntoRawFd;
 use std::os::fd::RawFd;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
@@ -39,34 +41,41 @@ static WRITE_FDS: [AtomicI32; MAX_LOOPS] = [const { AtomicI32::new(-1) }; MAX_LO
 /// Which pipes have a waiter now; the handler writes only to those.
 static ACTIVE: [AtomicBool; MAX_LOOPS] = [const { AtomicBool::new(false) }; MAX_LOOPS];
 
+/// A SIGINT arrived while no loop was waiting: the next `ctrl_c()` completes at once.
+static KEPT: AtomicBool = AtomicBool::new(false);
+
 struct State {
     /// Read ends of the pooled pipes.
     read_fds: [RawFd; MAX_LOOPS],
-    waiters: usize,
-    /// The disposition SIGINT had before the first waiter, restored after the last.
-    previous: Option<libc::sigaction>,
+    /// The handler is installed (for good, from the first `ctrl_c()` on).
+    installed: bool,
 }
 
 static STATE: Mutex<State> = Mutex::new(State {
     read_fds: [-1; MAX_LOOPS],
-    waiters: 0,
-    previous: None,
+    installed: false,
 });
 
 extern "C" fn on_sigint(_signal: libc::c_int) {
-    // Only async-signal-safe calls here: atomic loads and write(2). errno is saved and
-    // restored because write may change it under the interrupted code's feet.
+    // Only async-signal-safe calls here: atomic loads and stores, and write(2). errno is
+    // saved and restored because write may change it under the interrupted code's feet.
     let saved = errno();
+    let mut told = false;
     for (fd, active) in WRITE_FDS.iter().zip(&ACTIVE) {
-        let fd = fd.load(Ordering::Acquire);
-        if fd >= 0 && active.load(Ordering::Acquire) {
+        let fd = fd.load(Ordering::SeqCst);
+        if fd >= 0 && active.load(Ordering::SeqCst) {
             // SAFETY: writing one byte from a static buffer to a descriptor this module owns
-            // and never closes; a full pipe just makes write fail with EAGAIN.
+            // and never closes; a full pipe just makes write fail with EAGAIN (a byte is
+            // already there, and one is all a waiter needs).
             #[allow(unsafe_code)]
             unsafe {
                 libc::write(fd, b"!".as_ptr().cast(), 1);
             }
+            told = true;
         }
+    }
+    if !told {
+        KEPT.store(true, Ordering::SeqCst);
     }
     set_errno(saved);
 }
@@ -97,14 +106,13 @@ fn set_errno(value: libc::c_int) {
     unsafe { *errno_location() = value }
 }
 
-/// Waits for Ctrl-C (SIGINT). A cancellation point. The handler is installed while at least
-/// one `ctrl_c()` is waiting; each signal completes every future waiting at that moment.
+/// Waits for Ctrl-C (SIGINT). A cancellation point. Each signal completes every future
+/// waiting at that moment, on every loop of the process.
 ///
-/// Between two waits nobody listens, and SIGINT has its usual effect again (it ends the
-/// process): a loop that handles each Ctrl-C and then waits again has that window while it
-/// handles one. Keep one `ctrl_c()` future alive (spawn it, or hold it pinned across a
-/// `select!` loop) where every Ctrl-C must be caught. tokio instead keeps its handler
-/// installed for good once any task has asked.
+/// As tokio's: the first call installs the SIGINT handler for the rest of the process (from
+/// then on Ctrl-C no longer ends it by itself), and a SIGINT that arrives while nobody
+/// waits is kept and completes the next wait at once. So a server that handles one Ctrl-C
+/// and then waits again loses none.
 ///
 /// ```no_run
 /// #[oneloop::main]
@@ -127,6 +135,11 @@ pub async fn ctrl_c() -> io::Result<()> {
         if shared.received.get() > seen_at_start {
             return Poll::Ready(Ok(())); // another waiter of this loop drained the pipe
         }
+        // This loop's pipe is active (since `LoopSigint::current`), so a signal from now on
+        // reaches the pipe; one that came while nobody listened was kept.
+        if KEPT.swap(false, Ordering::SeqCst) {
+            return Poll::Ready(Ok(()));
+        }
         *lock(&shared.fan_out.wakers)
             .get_mut(key)
             .expect("our own slot") = Some(cx.waker().clone());
@@ -135,17 +148,20 @@ pub async fn ctrl_c() -> io::Result<()> {
         let fan_out = Waker::from(Arc::clone(&shared.fan_out));
         let mut fan_cx = Context::from_waker(&fan_out);
         let waiter = &shared.waiter;
-        ready!(waiter.poll_io(&mut fan_cx, Direction::Read, || {
-            let mut bytes = [0u8; 64];
-            // SAFETY: reading into a local buffer of the length given.
-            #[allow(unsafe_code)]
-            let n = unsafe { libc::read(waiter.read_fd, bytes.as_mut_ptr().cast(), bytes.len()) };
-            if n > 0 {
-                Ok(())
-            } else {
-                Err(io::Error::last_os_error()) // EAGAIN: nothing yet, wait for readiness
-            }
-        }))?;
+        ready!(waiter
+            .registration
+            .poll_io(&mut fan_cx, Direction::Read, || {
+                let mut bytes = [0u8; 64];
+                // SAFETY: reading into a local buffer of the length given.
+                #[allow(unsafe_code)]
+                let n =
+                    unsafe { libc::read(waiter.read_fd, bytes.as_mut_ptr().cast(), bytes.len()) };
+                if n > 0 {
+                    Ok(())
+                } else {
+                    Err(io::Error::last_os_error()) // EAGAIN: nothing yet, wait for readiness
+                }
+            }))?;
         shared.received.set(shared.received.get() + 1);
         fan_out.wake_by_ref(); // the others waiting now see `received` move
         Poll::Ready(Ok(()))
@@ -222,46 +238,41 @@ fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
 }
 
 /// One loop's hold on the SIGINT machinery: a pooled pipe, active, registered with the
-/// loop's reactor; the first one installs the handler, the last one restores the old one.
+/// loop's reactor. The first one in the process installs the handler, for good.
 struct Waiter {
-    /// Deregistered (taken) first in `drop`, before the pipe goes back to the pool.
-    registration: Option<Registration>,
+    /// The read end's registration with this loop's reactor. The pipe is never closed, so
+    /// no order of deregistering and releasing the slot can reach a closed or reused
+    /// descriptor; a loop that takes the slot next registers it with its own reactor.
+    registration: Registration,
     read_fd: RawFd,
     slot: usize,
-}
-
-impl std::ops::Deref for Waiter {
-    type Target = Registration;
-    fn deref(&self) -> &Registration {
-        self.registration
-            .as_ref()
-            .expect("registered until dropped")
-    }
 }
 
 impl Waiter {
     fn new() -> io::Result<Waiter> {
         let mut state = lock(&STATE);
         let slot = (0..MAX_LOOPS)
-            .find(|&i| !ACTIVE[i].load(Ordering::Acquire))
+            .find(|&i| !ACTIVE[i].load(Ordering::SeqCst))
             .ok_or_else(|| {
                 io::Error::other("more than 64 loops are waiting for ctrl_c() at once")
             })?;
         if state.read_fds[slot] < 0 {
-            let (read_fd, write_fd) = nonblocking_pipe()?;
-            state.read_fds[slot] = read_fd;
-            WRITE_FDS[slot].store(write_fd, Ordering::Release);
+            // mio's pipe is created non-blocking and close-on-exec in one system call
+            // (pipe2); a blocking write end could stall the signal handler.
+            let (sender, receiver) = mio::unix::pipe::new()?;
+            state.read_fds[slot] = receiver.into_raw_fd();
+            WRITE_FDS[slot].store(sender.into_raw_fd(), Ordering::SeqCst);
         }
         let read_fd = state.read_fds[slot];
         drain(read_fd); // a byte left from an earlier signal must not fire this waiter
         let registration = Registration::new(read_fd)?;
-        if state.waiters == 0 {
-            state.previous = Some(install_handler()?);
+        if !state.installed {
+            install_handler()?;
+            state.installed = true;
         }
-        state.waiters += 1;
-        ACTIVE[slot].store(true, Ordering::Release);
+        ACTIVE[slot].store(true, Ordering::SeqCst);
         Ok(Waiter {
-            registration: Some(registration),
+            registration,
             read_fd,
             slot,
         })
@@ -270,37 +281,11 @@ impl Waiter {
 
 impl Drop for Waiter {
     fn drop(&mut self) {
-        drop(self.registration.take()); // deregistered before the pipe can be reused
-        let mut state = lock(&STATE);
-        ACTIVE[self.slot].store(false, Ordering::Release);
-        state.waiters -= 1;
-        if state.waiters == 0 {
-            if let Some(previous) = state.previous.take() {
-                restore_handler(&previous);
-            }
-        }
+        // From now on a signal is kept (`KEPT`) unless another loop listens. The next owner
+        // of the slot drains the pipe first, so a byte written meanwhile cannot fire it.
+        let _state = lock(&STATE);
+        ACTIVE[self.slot].store(false, Ordering::SeqCst);
     }
-}
-
-#[allow(unsafe_code)]
-fn nonblocking_pipe() -> io::Result<(RawFd, RawFd)> {
-    let mut fds = [0 as libc::c_int; 2];
-    // SAFETY: `fds` has room for the two descriptors pipe(2) writes.
-    if unsafe { libc::pipe(fds.as_mut_ptr()) } != 0 {
-        return Err(io::Error::last_os_error());
-    }
-    for fd in fds {
-        // SAFETY: plain fcntl calls on descriptors we just created.
-        unsafe {
-            libc::fcntl(
-                fd,
-                libc::F_SETFL,
-                libc::fcntl(fd, libc::F_GETFL) | libc::O_NONBLOCK,
-            );
-            libc::fcntl(fd, libc::F_SETFD, libc::FD_CLOEXEC);
-        }
-    }
-    Ok((fds[0], fds[1]))
 }
 
 fn drain(fd: RawFd) {
@@ -311,7 +296,7 @@ fn drain(fd: RawFd) {
 }
 
 #[allow(unsafe_code)]
-fn install_handler() -> io::Result<libc::sigaction> {
+fn install_handler() -> io::Result<()> {
     // SAFETY: a zeroed sigaction is a valid "no flags, empty mask" value; we then set the
     // handler to a function that only does async-signal-safe work (see `on_sigint`).
     unsafe {
@@ -319,18 +304,9 @@ fn install_handler() -> io::Result<libc::sigaction> {
         action.sa_sigaction = on_sigint as extern "C" fn(libc::c_int) as libc::sighandler_t;
         action.sa_flags = libc::SA_RESTART;
         libc::sigemptyset(&mut action.sa_mask);
-        let mut previous: libc::sigaction = std::mem::zeroed();
-        if libc::sigaction(libc::SIGINT, &action, &mut previous) != 0 {
+        if libc::sigaction(libc::SIGINT, &action, std::ptr::null_mut()) != 0 {
             return Err(io::Error::last_os_error());
         }
-        Ok(previous)
     }
-}
-
-#[allow(unsafe_code)]
-fn restore_handler(previous: &libc::sigaction) {
-    // SAFETY: `previous` is what sigaction(2) gave us; putting it back is always valid.
-    unsafe {
-        libc::sigaction(libc::SIGINT, previous, std::ptr::null_mut());
-    }
+    Ok(())
 }

@@ -242,7 +242,6 @@ fn a_cancelled_read_line_keeps_the_partial_line_and_the_next_call_finishes_it() 
 }
 
 #[test]
-#[ignore = "KNOWN LIMITATION, documented on AsyncBufReadExt::read_line: a cancel inside a split UTF-8 character loses that character's first bytes; use read_until for byte-exact resumption"]
 fn a_read_line_cancelled_inside_a_utf8_character_loses_no_bytes() {
     // "é" is C3 A9: the cancel comes after C3 has been taken from the kernel. Per the rule
     // that a cancelled operation never loses bytes, "h" is appended at the cancel, and the
@@ -501,4 +500,44 @@ fn read_to_end_of_many_small_reads_is_linear() {
         all.len()
     });
     assert_eq!(len, 8 << 20);
+}
+
+#[test]
+fn read_line_through_tiny_buffers_keeps_every_character_whole() {
+    // A 1-byte buffer must grow to hold a 4-byte character it keeps while reading more.
+    let text = "a\u{1F525}b\u{e9}\nsecond \u{20AC}\n\u{10FFFF}";
+    for capacity in 1..=5 {
+        let lines = run(move || async move {
+            let mut reader = BufReader::with_capacity(capacity, text.as_bytes());
+            let mut lines = Vec::new();
+            loop {
+                let mut line = String::new();
+                match reader.read_line(&mut line).await {
+                    Ok(0) => break,
+                    Ok(n) => {
+                        assert_eq!(n, line.len());
+                        lines.push(line);
+                    }
+                    Err(e) => panic!("capacity {capacity}: {e}"),
+                }
+            }
+            lines
+        });
+        assert_eq!(
+            lines,
+            ["a\u{1F525}b\u{e9}\n", "second \u{20AC}\n", "\u{10FFFF}"],
+            "capacity {capacity}"
+        );
+    }
+}
+
+#[test]
+fn read_line_ending_inside_a_character_is_invalid_data() {
+    let err = run(|| async {
+        let mut reader = BufReader::with_capacity(2, &b"ok \xF0\x9F"[..]);
+        let mut line = String::new();
+        let err = reader.read_line(&mut line).await.unwrap_err();
+        (err.kind(), line)
+    });
+    assert_eq!(err, (std::io::ErrorKind::InvalidData, "ok ".to_string()));
 }

@@ -777,3 +777,114 @@ fn waiting_for_a_timer_takes_a_handful_of_turns_not_a_busy_loop() {
         assert!(turns <= 4, "{turns} turns for one 30 ms sleep");
     });
 }
+
+/// Sets its flag when dropped.
+struct SetOnDrop(Rc<Cell<bool>>);
+
+impl Drop for SetOnDrop {
+    fn drop(&mut self) {
+        self.0.set(true);
+    }
+}
+
+/// Spawns a task from its destructor, and hands the handle out through `slot`.
+struct SpawnsOnDrop {
+    slot: Rc<RefCell<Option<oneloop::JoinHandle<u8>>>>,
+    dropped: Rc<Cell<bool>>,
+    finished_at_once: Rc<Cell<bool>>,
+}
+
+impl Drop for SpawnsOnDrop {
+    fn drop(&mut self) {
+        let guard = SetOnDrop(Rc::clone(&self.dropped));
+        let handle = spawn(async move {
+            let _guard = guard;
+            7
+        });
+        // Refused at once: finished before any turn of the loop.
+        self.finished_at_once.set(handle.is_finished());
+        *self.slot.borrow_mut() = Some(handle);
+    }
+}
+
+#[test]
+fn a_destructor_that_spawns_while_the_runtime_drops_is_refused() {
+    // The loop is being dropped: the new task must not land in its slab (where a later
+    // handle could mistake it for another task); it is dropped unpolled and its handle
+    // says it was cancelled.
+    let (cancelled, dropped, at_once) = util::within(util::LIMIT, "runtime drop", || {
+        let slot = Rc::new(RefCell::new(None));
+        let dropped = Rc::new(Cell::new(false));
+        let at_once = Rc::new(Cell::new(false));
+        {
+            let rt = Runtime::new().unwrap();
+            let holder = SpawnsOnDrop {
+                slot: Rc::clone(&slot),
+                dropped: Rc::clone(&dropped),
+                finished_at_once: Rc::clone(&at_once),
+            };
+            rt.block_on(async move {
+                drop(spawn(async move {
+                    let _holder = holder;
+                    pending::<()>().await;
+                }));
+                yield_now().await.unwrap();
+            });
+        } // the runtime drops the pending task, whose destructor spawns
+        let handle = slot.borrow_mut().take().expect("the destructor ran");
+        assert!(handle.is_finished());
+        let rt = Runtime::new().unwrap();
+        let joined = rt.block_on(handle);
+        (
+            joined.unwrap_err().is_cancelled(),
+            dropped.get(),
+            at_once.get(),
+        )
+    });
+    assert!(
+        at_once,
+        "the spawn was refused, not filed in the dying loop"
+    );
+    assert!(cancelled);
+    assert!(dropped, "the refused future was dropped");
+}
+
+#[test]
+fn block_on_drops_the_tasks_left_at_once_as_tokio_main_does() {
+    // A background loop that shrugs off a cancel request would hold `run` for its 2 s grace;
+    // `runtime::block_on` (what `#[oneloop::main]` expands to) drops it at once instead.
+    let (ticks_after, dropped) = util::within(util::LIMIT, "block_on", || {
+        let ticks = Rc::new(Cell::new(0u32));
+        let dropped = Rc::new(Cell::new(false));
+        let (t, d) = (Rc::clone(&ticks), Rc::clone(&dropped));
+        let seen = Rc::clone(&ticks);
+        let at_return = oneloop::runtime::block_on(async move {
+            drop(spawn(async move {
+                let _set = SetOnDrop(d);
+                loop {
+                    let _ = sleep(Duration::from_millis(1)).await; // ignores any cancel
+                    t.set(t.get() + 1);
+                }
+            }));
+            sleep(Duration::from_millis(5)).await.unwrap();
+            seen.get()
+        });
+        (ticks.get() - at_return, dropped.get())
+    });
+    assert_eq!(
+        ticks_after, 0,
+        "the loop body never ran after main returned"
+    );
+    assert!(dropped, "the task's future was dropped");
+}
+
+#[oneloop::test(shutdown = "drop")]
+async fn the_test_macro_takes_tokios_exit_when_asked() {
+    // Left running: with `shutdown = "drop"` it is dropped when the test returns.
+    drop(spawn(async {
+        loop {
+            let _ = sleep(Duration::from_secs(1)).await;
+        }
+    }));
+    yield_now().await.unwrap();
+}

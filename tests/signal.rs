@@ -77,23 +77,33 @@ fn two_hundred_ctrl_c_waiters_all_get_one_sigint() {
     assert!(status.success(), "exit: {status}; stderr: {stderr}");
 }
 
-/// Child mode "after": wait for one Ctrl-C, then (nobody waiting any more) wait without a
-/// handler: the next SIGINT must kill the process as usual.
+/// Child mode "kept": wait for one Ctrl-C; then, while nobody waits, raise SIGINT (raise(3)
+/// returns only after the handler ran): the process must survive it, and the next
+/// `ctrl_c()` must complete at once with that kept signal.
 #[test]
-fn child_waits_once_then_stops_listening() {
-    if child_mode().as_deref() != Some("after") {
+fn child_keeps_a_sigint_that_arrives_between_waits() {
+    if child_mode().as_deref() != Some("kept") {
         return;
     }
     oneloop::run(async {
         let waiter = oneloop::spawn(oneloop::signal::ctrl_c());
         oneloop::task::yield_now().await.unwrap();
-        println!("child: ready");
-        let _ = oneloop::time::timeout(STEP, waiter).await;
-        println!("got ctrl-c");
-        println!("child: ready again");
-        let _ = oneloop::time::sleep(STEP).await;
-        println!("still alive");
+        assert_eq!(raise_sigint(), 0);
+        let first = oneloop::time::timeout(STEP, waiter).await;
+        println!("first: {first:?}");
+        // Nobody waits now: a SIGINT here must neither kill us nor be lost.
+        assert_eq!(raise_sigint(), 0);
+        println!("survived");
+        let kept = oneloop::time::timeout(STEP, oneloop::signal::ctrl_c()).await;
+        println!("kept: {kept:?}");
     });
+}
+
+#[allow(unsafe_code)]
+fn raise_sigint() -> i32 {
+    // SAFETY: raise(3) with a valid signal number; the handler installed by ctrl_c() only
+    // writes to a pipe and sets a flag.
+    unsafe { libc::raise(libc::SIGINT) }
 }
 
 #[test]
@@ -113,20 +123,23 @@ fn ctrl_c_is_delivered_to_a_child_process() {
 }
 
 #[test]
-fn sigint_kills_as_usual_once_nobody_waits_for_ctrl_c() {
-    use std::os::unix::process::ExitStatusExt;
-    let mut child = Watched::spawn(child_test("child_waits_once_then_stops_listening", "after"));
-    child.wait_line(STEP, |l| l.ends_with("child: ready").then_some(()));
-    child.interrupt();
-    child.wait_line(STEP, |l| l.ends_with("child: ready again").then_some(()));
-    child.interrupt();
+fn a_sigint_between_two_waits_is_kept_for_the_next_wait() {
+    let child = Watched::spawn(child_test(
+        "child_keeps_a_sigint_that_arrives_between_waits",
+        "kept",
+    ));
     let (status, stdout, stderr) = child.finish(STEP);
-    assert_eq!(
-        status.signal(),
-        Some(2),
-        "exit: {status}; stdout: {stdout:#?}\nstderr: {stderr}"
+    let has = |end: &str| stdout.iter().any(|l| l.ends_with(end));
+    assert!(
+        has("first: Ok(Ok(Ok(())))"),
+        "stdout: {stdout:#?}\nstderr: {stderr}"
     );
-    assert!(!stdout.iter().any(|l| l == "still alive"));
+    assert!(has("survived"), "stdout: {stdout:#?}\nstderr: {stderr}");
+    assert!(
+        has("kept: Ok(Ok(()))"),
+        "stdout: {stdout:#?}\nstderr: {stderr}"
+    );
+    assert!(status.success(), "exit: {status}; stderr: {stderr}");
 }
 
 /// The `echo` example binary, built by a nested `cargo build` with this test's features,

@@ -673,3 +673,53 @@ fn a_destructor_that_panics_during_abort_becomes_the_join_error() {
         assert_eq!(runtime::tasks().len(), 1, "only the root is left");
     });
 }
+
+/// A panic payload whose own destructor panics.
+struct PayloadThatPanicsOnDrop;
+
+impl Drop for PayloadThatPanicsOnDrop {
+    fn drop(&mut self) {
+        panic!("payload destructor failed");
+    }
+}
+
+#[test]
+fn a_panic_payload_whose_destructor_panics_stays_inside_the_loop() {
+    util::run(|| async {
+        // Detached: the loop drops the payload itself.
+        drop(spawn(async {
+            std::panic::panic_any(PayloadThatPanicsOnDrop);
+        }));
+        // Joined: the owner gets the payload as the JoinError (and drops it at its peril).
+        let joined = spawn(async {
+            std::panic::panic_any(PayloadThatPanicsOnDrop);
+        });
+        // A hand-written future whose poll panics with such a payload and whose own
+        // destructor panics too: the loop drops the future, then the first payload.
+        drop(spawn(PanicsTwice));
+        for _ in 0..3 {
+            yield_now().await.unwrap();
+        }
+        let err = joined.await.unwrap_err();
+        assert!(err.is_panic());
+        std::mem::forget(err);
+        assert_eq!(spawn(async { 7 }).await.unwrap(), 7);
+        assert_eq!(runtime::tasks().len(), 1, "only the root is left");
+    });
+}
+
+/// Its poll panics with a payload whose destructor panics; its own destructor panics too.
+struct PanicsTwice;
+
+impl std::future::Future for PanicsTwice {
+    type Output = ();
+    fn poll(self: std::pin::Pin<&mut Self>, _: &mut std::task::Context<'_>) -> Poll<()> {
+        std::panic::panic_any(PayloadThatPanicsOnDrop)
+    }
+}
+
+impl Drop for PanicsTwice {
+    fn drop(&mut self) {
+        panic!("future destructor failed");
+    }
+}

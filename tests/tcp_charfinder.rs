@@ -453,17 +453,18 @@ fn invalid_utf8_is_a_nul_query_and_closes() {
 #[test]
 fn last_line_without_newline_is_answered_then_closed() {
     let server = Server::start();
-    // Answered, then closed at once: no prompt after the answer.
-    let expected = format!("?> {}", sign_dollar());
+    // Answered and followed by the next prompt, as the book's loop writes the prompt
+    // before it reads (and finds the end of the stream); then closed.
+    let expected = format!("?> {}?> ", sign_dollar());
     assert_bytes_eq(&transcript(&server, b"sign dollar"), expected.as_bytes());
     // The same after an earlier complete line.
-    let expected = format!("?> {REGISTERED}?> {}", sign_dollar());
+    let expected = format!("?> {REGISTERED}?> {}?> ", sign_dollar());
     assert_bytes_eq(
         &transcript(&server, b"registered\nsign dollar"),
         expected.as_bytes(),
     );
-    // A last whitespace-only line is an empty query: nothing sent, closed.
-    assert_bytes_eq(&transcript(&server, b" \t "), b"?> ");
+    // A last whitespace-only line is an empty query: nothing sent but the prompt, closed.
+    assert_bytes_eq(&transcript(&server, b" \t "), b"?> ?> ");
     // A last control-character line: closed.
     assert_bytes_eq(&transcript(&server, b"\x01abc"), b"?> ");
 }

@@ -52,27 +52,36 @@
 //! they cover the `async` block too. The body itself is not rewritten: its
 //! tokens keep their spans, so compiler errors inside it point at your code.
 //!
-//! # Why `::oneloop::run`
+//! # How the loop ends: `shutdown`
 //!
-//! `oneloop::run` is the one entry point into the runtime, like Python's
-//! `asyncio.run`: it builds a new event loop on the current thread, drives the
-//! future to completion on it and returns its output. Before returning it
-//! cancels the tasks that are still left on the loop and lets them clean up,
-//! so nothing spawned by `main` or by a test outlives it. Each test gets a
-//! fresh loop of its own.
+//! `#[oneloop::main]` ends as `#[tokio::main]` does: it expands to
+//! `::oneloop::runtime::block_on`, which builds a new event loop on the current
+//! thread, drives the future to completion, and then drops the tasks still
+//! running at once (their destructors run, no code after an await does). A
+//! program ported from tokio exits as fast as it did there.
 //!
-//! The path is absolute (`::oneloop::run`), so the crate using the macros must
-//! depend on `oneloop` under that name.
+//! `#[oneloop::main(shutdown = "cancel")]` ends as Python's `asyncio.run`
+//! does: it expands to `::oneloop::run`, which cancels the tasks still alive
+//! and lets them clean up (awaiting, bounded in time) before returning. The
+//! examples that port the book's servers use it, so each connection logs its
+//! close.
 //!
-//! # Arguments are ignored
+//! `#[oneloop::test]` uses `::oneloop::run` (`shutdown = "cancel"`) unless told
+//! `shutdown = "drop"`: nothing spawned by a test outlives it, and each test
+//! gets a fresh loop of its own.
+//!
+//! The paths are absolute (`::oneloop::...`), so the crate using the macros
+//! must depend on `oneloop` under that name.
+//!
+//! # Arguments
 //!
 //! oneloop has a single flavor: one loop on one thread. To make porting from
-//! tokio a matter of renaming, both macros accept any arguments and ignore
-//! them all silently, for example
+//! tokio a matter of renaming, both macros accept any other arguments and
+//! ignore them silently, for example
 //! `#[oneloop::main(flavor = "multi_thread", worker_threads = 2)]`,
 //! `#[oneloop::test(flavor = "current_thread")]` or
-//! `#[oneloop::test(start_paused = true)]`. Nothing checks them; they change
-//! nothing.
+//! `#[oneloop::test(start_paused = true)]`. Only `shutdown` is read; a value
+//! other than `"drop"` or `"cancel"` is a compile error.
 //!
 //! # Errors
 //!
@@ -102,7 +111,7 @@ use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenSt
 ///
 /// ```ignore
 /// fn main() -> std::io::Result<()> {
-///     ::oneloop::run(async move {
+///     ::oneloop::runtime::block_on(async move {
 ///         let n = async { 42 }.await;
 ///         println!("{n}");
 ///         Ok(())
@@ -110,9 +119,12 @@ use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenSt
 /// }
 /// ```
 ///
-/// Attributes, visibility and return type are kept; only `async` goes. Any
-/// arguments, such as tokio's `flavor = "current_thread"` or
-/// `worker_threads = 2`, are accepted and silently ignored.
+/// When `main` returns, tasks still running are dropped at once, as with
+/// `#[tokio::main]`; with `#[oneloop::main(shutdown = "cancel")]` the call is
+/// `::oneloop::run` instead, which cancels them and lets them clean up first
+/// (asyncio's exit). Attributes, visibility and return type are kept; only
+/// `async` goes. Other arguments, such as tokio's `flavor = "current_thread"`
+/// or `worker_threads = 2`, are accepted and silently ignored.
 ///
 /// It is a compile error to put it on anything but an `async fn` without
 /// parameters or generics (`const`, `unsafe` and `extern` are refused too).
@@ -149,8 +161,10 @@ pub fn main(args: TokenStream, item: TokenStream) -> TokenStream {
 ///
 /// Other attributes (`#[should_panic]`, `#[ignore]`, ...) stay in place, and a
 /// return type such as `Result<(), String>` is kept, so `?` works in the body.
-/// Any arguments, such as tokio's `flavor = "current_thread"` or
-/// `start_paused = true`, are accepted and silently ignored.
+/// Tasks left when the test returns are cancelled and may clean up
+/// (`shutdown = "drop"` drops them instead). Other arguments, such as tokio's
+/// `flavor = "current_thread"` or `start_paused = true`, are accepted and
+/// silently ignored.
 ///
 /// Do not add `#[test]` as well: this attribute already makes the function a
 /// test. It is a compile error to put it on anything but an `async fn` without
@@ -221,9 +235,60 @@ impl Error {
     }
 }
 
-fn expand(kind: Kind, _args: TokenStream, item: TokenStream) -> TokenStream {
-    // The arguments are ignored on purpose: see "Arguments are ignored" in the
-    // crate docs.
+/// How the loop ends when the function returns, from the `shutdown` argument.
+#[derive(Clone, Copy)]
+enum Shutdown {
+    /// tokio's: the tasks still running are dropped at once
+    /// (`::oneloop::runtime::block_on`).
+    Drop,
+    /// asyncio's: they are cancelled and may clean up (`::oneloop::run`).
+    Cancel,
+}
+
+/// Finds `shutdown = "drop"` or `shutdown = "cancel"` among the arguments;
+/// every other argument (tokio's `flavor`, `worker_threads`, ...) is ignored.
+fn shutdown_arg(kind: Kind, args: TokenStream) -> Result<Shutdown, Error> {
+    let tokens: Vec<TokenTree> = args.into_iter().collect();
+    let default = match kind {
+        Kind::Main => Shutdown::Drop,
+        Kind::Test => Shutdown::Cancel,
+    };
+    let Some(at) = tokens
+        .iter()
+        .position(|t| matches!(t, TokenTree::Ident(i) if i.to_string() == "shutdown"))
+    else {
+        return Ok(default);
+    };
+    let value = match (tokens.get(at + 1), tokens.get(at + 2)) {
+        (Some(TokenTree::Punct(eq)), Some(TokenTree::Literal(lit))) if eq.as_char() == '=' => {
+            lit.to_string()
+        }
+        _ => String::new(),
+    };
+    match value.as_str() {
+        "\"drop\"" => Ok(Shutdown::Drop),
+        "\"cancel\"" => Ok(Shutdown::Cancel),
+        _ => Err(Error::at(
+            &tokens[at..(at + 3).min(tokens.len())],
+            format!(
+                "{}: expected `shutdown = \"drop\"` (tokio's exit) or `shutdown = \"cancel\"` (asyncio's)",
+                kind.attr()
+            ),
+        )),
+    }
+}
+
+fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
+    // Every argument but `shutdown` is ignored on purpose: see "Arguments" in
+    // the crate docs.
+    let shutdown = match shutdown_arg(kind, args) {
+        Ok(shutdown) => shutdown,
+        Err(error) => {
+            let mut out = error.into_tokens();
+            out.extend(item);
+            return out;
+        }
+    };
     let tokens: Vec<TokenTree> = item.into_iter().collect();
     let func = match parse(kind, &tokens) {
         Ok(func) => func,
@@ -237,7 +302,7 @@ fn expand(kind: Kind, _args: TokenStream, item: TokenStream) -> TokenStream {
         }
     };
     match check(kind, &func) {
-        None => build(kind, &func, true),
+        None => build(kind, &func, true, shutdown),
         Some(error) => {
             // A function of the wrong shape: expand it anyway, keeping what is
             // wrong (parameters, `unsafe`, ...) and leaving out the test
@@ -245,7 +310,7 @@ fn expand(kind: Kind, _args: TokenStream, item: TokenStream) -> TokenStream {
             // any further error rustc reports agrees with this one instead of
             // saying, say, "`main` function is not allowed to be `async`".
             let mut out = error.into_tokens();
-            out.extend(build(kind, &func, false));
+            out.extend(build(kind, &func, false, shutdown));
             out
         }
     }
@@ -437,7 +502,7 @@ fn check(kind: Kind, func: &Function<'_>) -> Option<Error> {
 ///
 /// `async` is dropped from the qualifiers, and so is `const` (a `const fn`
 /// cannot hold an `async` block); on a valid function `async` is the only one.
-fn build(kind: Kind, func: &Function<'_>, add_test_attr: bool) -> TokenStream {
+fn build(kind: Kind, func: &Function<'_>, add_test_attr: bool, shutdown: Shutdown) -> TokenStream {
     let call_site = Span::call_site();
     let (inner_attrs, body) = split_inner_attrs(func.body);
     let run_args = [
@@ -446,7 +511,10 @@ fn build(kind: Kind, func: &Function<'_>, add_test_attr: bool) -> TokenStream {
         TokenTree::Group(body),
     ];
     let mut new_body = inner_attrs;
-    new_body.extend(path(&["oneloop", "run"], call_site));
+    new_body.extend(match shutdown {
+        Shutdown::Drop => path(&["oneloop", "runtime", "block_on"], call_site),
+        Shutdown::Cancel => path(&["oneloop", "run"], call_site),
+    });
     new_body.push(TokenTree::Group(Group::new(
         Delimiter::Parenthesis,
         run_args.into_iter().collect(),

@@ -129,6 +129,28 @@ impl<R: AsyncRead + Unpin> AsyncBufRead for BufReader<R> {
     fn consume(mut self: Pin<&mut Self>, amt: usize) {
         self.pos = (self.pos + amt).min(self.filled);
     }
+
+    fn __can_fill_more(&self) -> bool {
+        true
+    }
+
+    fn __poll_fill_more(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        let this = self.get_mut();
+        // Move the unconsumed bytes to the front, and make room if they fill the buffer (a
+        // tiny buffer and a 4-byte character).
+        this.buf.copy_within(this.pos..this.filled, 0);
+        this.filled -= this.pos;
+        this.pos = 0;
+        if this.filled == this.buf.len() {
+            let mut grown = std::mem::take(&mut this.buf).into_vec();
+            grown.resize(grown.len() + 4, 0);
+            this.buf = grown.into_boxed_slice();
+        }
+        // Pending here means the inner reader will wake us.
+        let n = ready!(Pin::new(&mut this.inner).poll_read(cx, &mut this.buf[this.filled..]))?;
+        this.filled += n;
+        Poll::Ready(Ok(&this.buf[..this.filled]))
+    }
 }
 
 impl<R: AsyncWrite + Unpin> AsyncWrite for BufReader<R> {

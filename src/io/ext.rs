@@ -325,11 +325,12 @@ pub trait AsyncBufReadExt: AsyncBufRead {
     /// arrives; returns how many bytes it appended (0 at end of stream).
     ///
     /// Text is appended one complete character at a time, so if the future is cancelled or
-    /// dropped mid-line, `buf` holds the line read so far: call again to continue it. The one
-    /// exception is a character split across two reads at that moment: its first bytes (at
-    /// most 3) are lost; use [`read_until`](AsyncBufReadExt::read_until) where every byte
-    /// counts. Invalid UTF-8 fails with `InvalidData` as soon as it is seen; `buf` then holds
-    /// the text before it (what of the line had arrived with it has been consumed).
+    /// dropped mid-line, `buf` holds the line read so far: call again to continue it. A
+    /// character split across two reads at that moment stays in the reader's buffer (for a
+    /// [`BufReader`](crate::io::BufReader); another `AsyncBufRead` loses its first bytes,
+    /// at most 3), so no byte is lost. Invalid UTF-8 fails with `InvalidData` as soon as it
+    /// is seen; `buf` then holds the text before it (what of the line had arrived with it
+    /// has been consumed).
     ///
     /// ```
     /// use oneloop::io::{AsyncBufReadExt, BufReader};
@@ -347,32 +348,68 @@ pub trait AsyncBufReadExt: AsyncBufRead {
     where
         Self: Unpin,
     {
-        // Bytes read but not yet appended: an incomplete character, at most 3 bytes, between
-        // polls (plus whatever one poll reads, until it is appended below).
+        // A reader that can read more while bytes are buffered (`BufReader`) keeps an
+        // incomplete character in its own buffer: nothing is taken out that is not appended
+        // to `buf`, so a cancellation loses nothing. `kept`: how many bytes at the front of
+        // its buffer are such a character.
+        let mut kept = 0;
+        // Other readers: bytes read but not yet appended, an incomplete character of at most
+        // 3 bytes between polls (lost if the future is dropped then).
         let mut pending = Vec::new();
         let mut appended = 0;
         let mut read = 0;
         poll_fn(move |cx| {
-            let poll = poll_read_until(
-                Pin::new(&mut *self),
-                cx,
-                b'\n',
-                &mut pending,
-                usize::MAX,
-                &mut read,
-            );
-            // Append every complete character, whatever the poll's outcome.
-            appended += append_utf8(&mut pending, buf)?;
-            match poll {
-                // Pending: the reader will wake us.
-                Poll::Pending => Poll::Pending,
-                Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
-                // The line ended (or the stream did) inside a character: not UTF-8.
-                Poll::Ready(Ok(_)) if !pending.is_empty() => {
-                    pending.clear();
-                    Poll::Ready(Err(not_utf8()))
+            if !self.__can_fill_more() {
+                return poll_read_line_carrying(
+                    Pin::new(&mut *self),
+                    cx,
+                    buf,
+                    &mut pending,
+                    &mut appended,
+                    &mut read,
+                );
+            }
+            loop {
+                let mut reader = Pin::new(&mut *self);
+                // Pending here (either way) means the reader will wake us.
+                let available = if kept > 0 {
+                    ready!(reader.as_mut().__poll_fill_more(cx))?
+                } else {
+                    ready!(reader.as_mut().poll_fill_buf(cx))?
+                };
+                if available.len() == kept {
+                    // End of stream: on a character boundary, or inside one (not UTF-8).
+                    let inside = !available.is_empty();
+                    reader.consume(std::mem::take(&mut kept));
+                    return Poll::Ready(if inside {
+                        Err(not_utf8())
+                    } else {
+                        Ok(std::mem::take(&mut appended))
+                    });
                 }
-                Poll::Ready(Ok(_)) => Poll::Ready(Ok(std::mem::take(&mut appended))),
+                let (len, found) = match memchr(b'\n', available) {
+                    Some(i) => (i + 1, true),
+                    None => (available.len(), false),
+                };
+                let line = &available[..len];
+                let (valid, invalid) = match std::str::from_utf8(line) {
+                    Ok(_) => (len, false),
+                    Err(e) => (e.valid_up_to(), e.error_len().is_some()),
+                };
+                buf.push_str(std::str::from_utf8(&line[..valid]).unwrap_or_default());
+                appended += valid;
+                if invalid {
+                    reader.consume(len);
+                    kept = 0;
+                    return Poll::Ready(Err(not_utf8()));
+                }
+                // What is left is an incomplete character at the end of the buffer (a `\n`
+                // cannot end inside one): leave it there and read more after it.
+                reader.consume(valid);
+                kept = len - valid;
+                if found {
+                    return Poll::Ready(Ok(std::mem::take(&mut appended)));
+                }
             }
         })
     }
@@ -400,6 +437,32 @@ pub trait AsyncBufReadExt: AsyncBufRead {
 }
 
 impl<R: AsyncBufRead + ?Sized> AsyncBufReadExt for R {}
+
+/// `read_line` over a reader that cannot keep an incomplete character in its buffer: the
+/// character's first bytes wait in `pending` (and are lost if the future is dropped).
+fn poll_read_line_carrying<R: AsyncBufRead + ?Sized>(
+    reader: Pin<&mut R>,
+    cx: &mut std::task::Context<'_>,
+    buf: &mut String,
+    pending: &mut Vec<u8>,
+    appended: &mut usize,
+    read: &mut usize,
+) -> Poll<io::Result<usize>> {
+    let poll = poll_read_until(reader, cx, b'\n', pending, usize::MAX, read);
+    // Append every complete character, whatever the poll's outcome.
+    *appended += append_utf8(pending, buf)?;
+    match poll {
+        // Pending: the reader will wake us.
+        Poll::Pending => Poll::Pending,
+        Poll::Ready(Err(e)) => Poll::Ready(Err(e)),
+        // The line ended (or the stream did) inside a character: not UTF-8.
+        Poll::Ready(Ok(_)) if !pending.is_empty() => {
+            pending.clear();
+            Poll::Ready(Err(not_utf8()))
+        }
+        Poll::Ready(Ok(_)) => Poll::Ready(Ok(std::mem::take(appended))),
+    }
+}
 
 /// Reads into `buf` until `delim` (included), end of stream, or `limit` bytes in `buf`.
 /// `read` counts the bytes appended so far, across polls. `Ok(true)` if `delim` was found.

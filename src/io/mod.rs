@@ -92,6 +92,21 @@ pub trait AsyncBufRead: AsyncRead {
     fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>>;
     /// Marks `amt` buffered bytes as used.
     fn consume(self: Pin<&mut Self>, amt: usize);
+
+    /// Can this reader read more while bytes are still buffered ([`BufReader`] can)? Then
+    /// `read_line` leaves an incomplete UTF-8 character in the reader instead of taking it
+    /// out, so a cancellation in the middle of one loses no byte.
+    #[doc(hidden)]
+    fn __can_fill_more(&self) -> bool {
+        false
+    }
+
+    /// Reads more bytes after the buffered ones (kept at the front) and returns them all;
+    /// at end of stream, the same bytes as before. Only called if `__can_fill_more`.
+    #[doc(hidden)]
+    fn __poll_fill_more(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        self.poll_fill_buf(cx)
+    }
 }
 
 // Forwarding impls, so `&mut T` and `Box<T>` work wherever `T` does.
@@ -152,6 +167,12 @@ impl<T: ?Sized + AsyncBufRead + Unpin> AsyncBufRead for &mut T {
     }
     fn consume(mut self: Pin<&mut Self>, amt: usize) {
         Pin::new(&mut **self).consume(amt)
+    }
+    fn __can_fill_more(&self) -> bool {
+        (**self).__can_fill_more()
+    }
+    fn __poll_fill_more(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
+        Pin::new(&mut **self.get_mut()).__poll_fill_more(cx)
     }
 }
 

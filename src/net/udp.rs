@@ -27,7 +27,7 @@ use crate::task::cancel::poll_proceed;
 /// }).unwrap();
 /// ```
 pub struct UdpSocket {
-    /// First field: dropped (deregistered) before the socket closes.
+    /// Deregistered in `Drop`, before the socket closes.
     registration: Registration,
     inner: mio::net::UdpSocket,
 }
@@ -164,5 +164,12 @@ impl fmt::Debug for UdpSocket {
         f.debug_struct("UdpSocket")
             .field("local_addr", &self.inner.local_addr().ok())
             .finish()
+    }
+}
+
+impl Drop for UdpSocket {
+    fn drop(&mut self) {
+        // Deregister before the socket's descriptor is closed (when the fields drop next).
+        self.registration.deregister();
     }
 }

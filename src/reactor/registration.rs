@@ -8,13 +8,17 @@ use std::task::{Context, Poll};
 use super::Direction;
 use crate::runtime::context::{self, Core};
 
-/// A registered file descriptor. Dropping it deregisters the fd, so the owner must drop it
-/// *before* closing the fd (declare it as the first field of the owning struct).
+/// A registered file descriptor. The owner of the descriptor calls [`deregister`]
+/// (Registration::deregister) in its own `Drop`, which runs before any of its fields is
+/// dropped: so the descriptor is deregistered before it is closed by construction, not by
+/// the order the fields are declared in. Dropping a `Registration` deregisters too.
 pub(crate) struct Registration {
     /// The loop whose reactor holds the slot.
     core: Rc<Core>,
     /// The slot in `Reactor::sources`.
     slot: u32,
+    /// Still registered? `deregister` clears it, so deregistering twice is harmless.
+    registered: bool,
 }
 
 impl Registration {
@@ -22,7 +26,11 @@ impl Registration {
     pub(crate) fn new(fd: RawFd) -> io::Result<Registration> {
         let core = context::current("registering an I/O source");
         let (slot, _generation) = core.reactor.register(fd)?;
-        Ok(Registration { core, slot })
+        Ok(Registration {
+            core,
+            slot,
+            registered: true,
+        })
     }
 
     /// Runs the non-blocking operation `op` when the source is ready for `direction`.
@@ -68,8 +76,18 @@ impl Registration {
     }
 }
 
+impl Registration {
+    /// Removes the source from the reactor now (the `polling` backend must delete a
+    /// descriptor from its poller while it is still open).
+    pub(crate) fn deregister(&mut self) {
+        if std::mem::take(&mut self.registered) {
+            self.core.reactor.deregister(self.slot);
+        }
+    }
+}
+
 impl Drop for Registration {
     fn drop(&mut self) {
-        self.core.reactor.deregister(self.slot);
+        self.deregister();
     }
 }

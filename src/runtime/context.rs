@@ -51,6 +51,9 @@ pub(crate) struct Core {
     /// `gather`, to an awaited task): a composite future that lent a request to a child
     /// compares it before and after the child's poll to learn whether the child took it.
     pub(crate) requests_taken: Cell<u64>,
+    /// The `Runtime` is being dropped: `spawn` refuses new tasks (a destructor that spawns
+    /// would otherwise file a task in a slab that is being emptied).
+    pub(crate) closing: Cell<bool>,
     /// The next `task::Id` to hand out.
     pub(crate) next_id: Cell<u64>,
     /// Wakers collected by one phase of a turn, kept between turns so a busy loop does

@@ -52,6 +52,29 @@ pub fn run<F: Future>(future: F) -> F::Output {
     output
 }
 
+/// Runs `future` to completion on a new loop on this thread and returns its output, then
+/// drops every task still running, at once: what `#[tokio::main]` does, and what
+/// `#[oneloop::main]` expands to. Destructors run; code after a task's await does not.
+/// [`run`] is the asyncio way out: the tasks left are cancelled and may clean up.
+/// Panics if called inside a running loop.
+///
+/// ```
+/// use oneloop::time::{sleep, Duration};
+///
+/// let answer = oneloop::runtime::block_on(async {
+///     // A task that never ends by itself does not hold the exit.
+///     oneloop::spawn(async { loop { let _ = sleep(Duration::from_secs(1)).await; } });
+///     42
+/// });
+/// assert_eq!(answer, 42);
+/// ```
+pub fn block_on<F: Future>(future: F) -> F::Output {
+    let runtime = Runtime::new()
+        .unwrap_or_else(|e| panic!("oneloop::runtime::block_on could not create the loop: {e}"));
+    runtime.block_on(future)
+    // `runtime` is dropped here, and every task's future with it.
+}
+
 /// A loop: tasks, timers and a reactor, run on the thread that calls [`Runtime::block_on`].
 ///
 /// ```
@@ -151,6 +174,7 @@ impl Builder {
             budget: Cell::new(BUDGET),
             cancels_delivered: Cell::new(0),
             requests_taken: Cell::new(0),
+            closing: Cell::new(false),
             next_id: Cell::new(1),
             scratch: RefCell::new(Vec::new()),
             sigint: RefCell::new(std::rc::Weak::new()),
@@ -261,6 +285,7 @@ impl Drop for Runtime {
     /// current meanwhile), which also breaks the `Rc` cycles between tasks and handles.
     fn drop(&mut self) {
         let _enter = context::enter(Rc::clone(&self.core));
+        self.core.closing.set(true);
         loop {
             let cells: Vec<_> = self
                 .core
@@ -274,8 +299,12 @@ impl Drop for Runtime {
             }
             drop(cells);
         }
-        self.core.tasks.borrow_mut().clear();
-        self.core.deferred.borrow_mut().clear();
+        // Taken out first and dropped outside the borrows: a waker's destructor (a join
+        // waker, a deferred waker) may be foreign code that calls back into oneloop.
+        let tasks = std::mem::take(&mut *self.core.tasks.borrow_mut());
+        drop(tasks);
+        let deferred = std::mem::take(&mut *self.core.deferred.borrow_mut());
+        drop(deferred);
         waker::unregister(self.core.id);
     }
 }

@@ -76,15 +76,21 @@ where
         }
     }
 
-    fn finish(self: Pin<&mut Self>, err: JoinError) {
-        // SAFETY: overwriting the stage drops `F` in place, which pinning allows; nothing is moved.
-        let this = unsafe { self.get_unchecked_mut() };
-        this.stage = Stage::Finished(Err(err));
+    fn finish(mut self: Pin<&mut Self>, err: JoinError) {
+        // `Pin::set` drops the old cell (and `F` with it) in place and writes the new one:
+        // what pinning allows, with no unsafe code.
+        self.set(TaskCell {
+            stage: Stage::Finished(Err(err)),
+        });
     }
 
     fn take_output(self: Pin<&mut Self>, dst: &mut dyn Any) {
-        // SAFETY: we only move out of `Stage::Finished`, which holds no pinned data.
+        // SAFETY: the stage is replaced only when it is `Finished`, which holds no pinned
+        // data (the future is gone); a `Running` future is never moved or touched here.
         let this = unsafe { self.get_unchecked_mut() };
+        if !matches!(this.stage, Stage::Finished(_)) {
+            return;
+        }
         if let Some(dst) = dst.downcast_mut::<Option<Result<F::Output, JoinError>>>() {
             if let Stage::Finished(result) = std::mem::replace(&mut this.stage, Stage::Consumed) {
                 *dst = Some(result);

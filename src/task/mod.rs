@@ -49,6 +49,10 @@ pub use local_set::LocalSet;
 pub use yield_now::{yield_now, YieldNow};
 
 use crate::runtime::context::{self, Core};
+
+/// The slot of a task that was refused (spawned while its loop was being dropped): no slab
+/// ever has that many entries, so every lookup finds nothing.
+const NO_SLOT: u32 = u32::MAX;
 use cell::{Task, TaskCell};
 
 /// A task's id: unique within its loop, in spawn order (the root future of `block_on` is 1).
@@ -159,6 +163,14 @@ impl<'a> Builder<'a> {
     {
         let core = context::current("oneloop::spawn");
         let name: Option<Rc<str>> = self.name.map(Rc::from);
+        if core.closing.get() {
+            // The loop is being dropped (a destructor spawned): refuse. The future is
+            // dropped unpolled and the handle reports a task cancelled before it ran.
+            drop(future);
+            let id = Id(core.next_id.get());
+            core.next_id.set(id.0 + 1);
+            return JoinHandle::new(core, NO_SLOT, 0, id, name);
+        }
         let (slot, generation, id) = core.insert_task(Some(TaskCell::boxed(future)), name.clone());
         JoinHandle::new(core, slot, generation, id, name)
     }

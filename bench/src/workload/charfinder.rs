@@ -5,8 +5,9 @@
 //
 // The protocol per connection, as the example: send `?> ` and flush; read one line of at most
 // 64 KiB; decode (invalid UTF-8 is the query "\x00"); strip as Python's `str.strip()`; log
-// the query; an empty query prompts again, one starting with a control character closes;
-// otherwise stream each description line + CRLF, then the status line + CRLF, flush, log.
+// the query; one starting with a control character closes; otherwise stream each
+// description line + CRLF, then the status line + CRLF; then the next prompt, and flush the
+// answer and the prompt together; log.
 // The same index code (`charindex`), one index per server built before it starts.
 //
 // What differs from the example, identically on every runtime: the two log lines per query
@@ -127,9 +128,9 @@ async fn handle_queries(
     index: rt::Shared<UnicodeNameIndex>,
 ) -> io::Result<()> {
     let mut c = Conn::new(s);
+    c.write(PROMPT).await?;
+    c.flush().await?;
     loop {
-        c.write(PROMPT).await?;
-        c.flush().await?;
         let (bytes, eof) = match c.read_line().await? {
             Line::Complete { bytes, eof } => (bytes, eof),
             Line::Eof => return Ok(()),
@@ -141,27 +142,29 @@ async fn handle_queries(
         let text = String::from_utf8(bytes).unwrap_or_else(|_| "\x00".to_string());
         let query = py_strip(&text);
         let _ = writeln!(io::sink(), "Received from {peer}: {}", repr(query));
-        if query.is_empty() {
-            if eof {
+        let mut sent = None;
+        if !query.is_empty() {
+            if query.starts_with(|c: char| c < ' ') {
                 return Ok(());
             }
-            continue;
-        }
-        if query.starts_with(|c: char| c < ' ') {
-            return Ok(());
-        }
-        let found = index.find(query);
-        let mut sent = 0;
-        for line in found.iter().filter_map(|&ch| describe_char(ch)) {
-            c.write(line.as_bytes()).await?;
+            let found = index.find(query);
+            let mut count = 0;
+            for line in found.iter().filter_map(|&ch| describe_char(ch)) {
+                c.write(line.as_bytes()).await?;
+                c.write(CRLF).await?;
+                count += 1;
+            }
+            c.write(UnicodeNameIndex::status(query, count).as_bytes())
+                .await?;
             c.write(CRLF).await?;
-            sent += 1;
+            sent = Some(count);
         }
-        c.write(UnicodeNameIndex::status(query, sent).as_bytes())
-            .await?;
-        c.write(CRLF).await?;
+        // The answer and the next prompt leave in one flush (no Nagle stall on the prompt).
+        c.write(PROMPT).await?;
         c.flush().await?;
-        let _ = writeln!(io::sink(), "Sent {sent} results");
+        if let Some(count) = sent {
+            let _ = writeln!(io::sink(), "Sent {count} results");
+        }
         if eof {
             return Ok(());
         }

@@ -30,7 +30,7 @@ const LISTEN_BACKLOG: libc::c_int = 1024;
 /// }).unwrap();
 /// ```
 pub struct TcpListener {
-    /// First field: dropped (deregistered) before the socket closes.
+    /// Deregistered in `Drop`, before the socket closes.
     registration: Registration,
     inner: mio::net::TcpListener,
 }
@@ -156,5 +156,12 @@ impl fmt::Debug for TcpListener {
 impl AsRawFd for TcpListener {
     fn as_raw_fd(&self) -> std::os::fd::RawFd {
         self.inner.as_raw_fd()
+    }
+}
+
+impl Drop for TcpListener {
+    fn drop(&mut self) {
+        // Deregister before the socket's descriptor is closed (when the fields drop next).
+        self.registration.deregister();
     }
 }

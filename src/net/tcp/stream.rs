@@ -35,7 +35,7 @@ use crate::task::cancel::poll_proceed;
 /// }).unwrap();
 /// ```
 pub struct TcpStream {
-    /// First field: dropped (deregistered) before the socket closes.
+    /// Deregistered in `Drop`, before the socket closes.
     registration: Registration,
     inner: mio::net::TcpStream,
 }
@@ -129,6 +129,14 @@ impl TcpStream {
     }
 
     /// Sets `TCP_NODELAY` (no Nagle delay for small writes).
+    ///
+    /// Off by default, as the operating system (and tokio) leave it: the kernel then holds
+    /// a small write back while earlier data is unacknowledged, which merges small writes
+    /// into full segments. A request/response protocol that writes a small piece after an
+    /// earlier one (an answer, then a prompt) waits for the peer's delayed ACK, up to about
+    /// 40 ms on Linux, each time. Either write each message in one flush, or turn Nagle off
+    /// here, as Python's asyncio does on every TCP transport (the servers of this crate's
+    /// examples and `http::serve` do both).
     ///
     /// ```
     /// # oneloop::run(async {
@@ -265,5 +273,12 @@ impl fmt::Debug for TcpStream {
 impl AsRawFd for TcpStream {
     fn as_raw_fd(&self) -> std::os::fd::RawFd {
         self.inner.as_raw_fd()
+    }
+}
+
+impl Drop for TcpStream {
+    fn drop(&mut self) {
+        // Deregister before the socket's descriptor is closed (when the fields drop next).
+        self.registration.deregister();
     }
 }
