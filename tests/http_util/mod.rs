@@ -18,6 +18,7 @@ use oneloop::net::{TcpListener, TcpStream};
 #[path = "../net_util/mod.rs"]
 pub mod net_util;
 
+#[allow(unused_imports)] // not every test file uses both
 pub use net_util::{bounded, run};
 
 /// Starts `server` with `handler` on 127.0.0.1 port 0, in its own task; returns the address.
