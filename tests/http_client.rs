@@ -130,6 +130,8 @@ fn streaming_chunks_and_a_truncated_body_is_an_error() {
         };
         assert_eq!(got, b"ab");
         assert_eq!(err.kind(), ErrorKind::MalformedResponse);
+        // Reading on after the failure fails again: it never looks like a clean end.
+        assert!(resp.chunk().await.is_err());
     });
 }
 
@@ -541,5 +543,25 @@ fn methods_headers_and_bodies_round_trip() {
             .await
             .unwrap();
         assert_eq!(resp.status(), 200);
+    });
+}
+
+#[test]
+fn idle_connections_older_than_the_pool_timeout_are_not_reused() {
+    run(|| async {
+        let (addr, accepted) = answering(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok").await;
+        let url = format!("http://{addr}/");
+        let client = Client::builder().pool_idle_timeout(SHORT).build();
+        let fresh = Client::new();
+        for c in [&client, &fresh] {
+            for _ in 0..2 {
+                let resp = bounded("get", c.get(&url)).await.unwrap();
+                assert_eq!(resp.text().await.unwrap(), "ok");
+                // Idle for longer than SHORT (a sleep never ends early).
+                oneloop::time::sleep(SHORT * 2).await.unwrap();
+            }
+        }
+        // Two connections for the client with the short idle timeout, one for the other.
+        assert_eq!(accepted.get(), 3);
     });
 }

@@ -437,6 +437,7 @@ impl Client {
                 keep_alive,
                 max_body: self.inner.config.max_body,
                 deadline,
+                failed: None,
             },
             url: url_text.to_string(),
         }
