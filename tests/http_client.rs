@@ -565,3 +565,26 @@ fn idle_connections_older_than_the_pool_timeout_are_not_reused() {
         assert_eq!(accepted.get(), 3);
     });
 }
+
+#[test]
+fn a_head_answer_has_no_body_whatever_its_headers_say() {
+    run(|| async {
+        // No length at all, or a bogus one: for a HEAD, neither means a body follows.
+        for answer in [
+            &b"HTTP/1.1 200 OK\r\nX-Kind: head\r\n\r\n"[..],
+            b"HTTP/1.1 200 OK\r\nContent-Length: lots\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+        ] {
+            let (addr, accepted) = answering(answer).await;
+            let client = Client::new();
+            for _ in 0..3 {
+                let resp = bounded("head", client.head(&format!("http://{addr}/")))
+                    .await
+                    .unwrap();
+                assert_eq!(resp.status(), 200);
+                assert_eq!(resp.bytes().await.unwrap(), b"");
+            }
+            assert_eq!(accepted.get(), 1, "{:?}", String::from_utf8_lossy(answer));
+        }
+    });
+}

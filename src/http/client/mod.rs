@@ -362,7 +362,7 @@ impl Client {
                 Some(conn) => conn,
                 None => self.connect(url).await?,
             };
-            match exchange(&mut conn, &wire).await {
+            match exchange(&mut conn, &wire, req.method == "HEAD").await {
                 Ok(head) => return Ok(self.response(head, conn, slot, req, url_text, deadline)),
                 Err((error, answered)) => {
                     let retry =
@@ -412,11 +412,7 @@ impl Client {
             } else {
                 !head.headers.has_token("connection", "close")
             };
-        let decoder = Decoder::new(if req.method == "HEAD" {
-            Framing::Empty
-        } else {
-            framing
-        });
+        let decoder = Decoder::new(framing);
         let mut conn = Some((conn, slot));
         // A body that is already over (HEAD, 204, 304, length 0): the connection goes back now.
         if decoder.is_done() {
@@ -511,8 +507,9 @@ struct Head {
 }
 
 /// Writes the request and reads the response head (skipping `1xx` interim answers). The
-/// error comes with whether any byte of an answer arrived (then a retry is not safe).
-async fn exchange(conn: &mut Conn, wire: &[u8]) -> Result<Head, (Error, bool)> {
+/// error comes with whether any byte of an answer arrived (then a retry is not safe). The
+/// answer to a HEAD has no body, whatever its headers say.
+async fn exchange(conn: &mut Conn, wire: &[u8], is_head: bool) -> Result<Head, (Error, bool)> {
     conn.write_all(wire)
         .await
         .map_err(|e| (Error::io("sending the request", e), false))?;
@@ -534,7 +531,11 @@ async fn exchange(conn: &mut Conn, wire: &[u8]) -> Result<Head, (Error, bool)> {
                 if (100..200).contains(&status) && status != 101 {
                     continue; // 100 Continue, 103 Early Hints: the real answer follows
                 }
-                let framing = response_framing(&head).map_err(|e| (e, true))?;
+                let framing = if is_head {
+                    Framing::Empty
+                } else {
+                    response_framing(&head).map_err(|e| (e, true))?
+                };
                 return Ok(Head { framing, ..head });
             }
             Ok(httparse::Status::Partial) if conn.buffered().len() > MAX_HEAD => {
