@@ -588,3 +588,48 @@ fn a_head_answer_has_no_body_whatever_its_headers_say() {
         }
     });
 }
+
+#[test]
+fn credentials_do_not_follow_a_redirect_to_another_host() {
+    run(|| async {
+        let report = |req: Request| async move {
+            if let Some(to) = req.query("to") {
+                return Response::new(302).header("Location", to);
+            }
+            Response::text(format!(
+                "auth={:?} cookie={:?} host={:?} x={:?}",
+                req.header("authorization"),
+                req.header("cookie"),
+                req.header("host"),
+                req.header("x-keep")
+            ))
+        };
+        let a = start(Server::new(), report).await;
+        let b = start(Server::new(), report).await;
+        let client = Client::new();
+        let send = |url: String| {
+            client
+                .request("GET", &url)
+                .header("Authorization", "Bearer secret")
+                .header("Cookie", "id=1")
+                .header("X-Keep", "yes")
+                .send()
+        };
+        // Same host and port: everything goes along.
+        let resp = send(format!("http://{a}/?to=/final")).await.unwrap();
+        assert_eq!(
+            resp.text().await.unwrap(),
+            format!(
+                r#"auth=Some("Bearer secret") cookie=Some("id=1") host=Some("{a}") x=Some("yes")"#
+            )
+        );
+        // Another port: the credentials stay behind, the Host is the new one.
+        let resp = send(format!("http://{a}/?to=http://{b}/final"))
+            .await
+            .unwrap();
+        assert_eq!(
+            resp.text().await.unwrap(),
+            format!(r#"auth=None cookie=None host=Some("{b}") x=Some("yes")"#)
+        );
+    });
+}

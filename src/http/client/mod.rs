@@ -307,13 +307,20 @@ impl Client {
             ));
         }
         let mut url = Url::parse(&req.url)?;
+        let origin = (url.host.clone(), url.port);
         let mut url_text = req.url.clone();
         let max = self.inner.config.redirects;
         let can_redirect = req.method == "GET" || req.method == "HEAD";
         let mut hops = 0;
         loop {
             let resp = self
-                .attempt(req, &url, &url_text, deadline)
+                .attempt(
+                    req,
+                    &url,
+                    &url_text,
+                    deadline,
+                    origin == (url.host.clone(), url.port),
+                )
                 .await
                 .map_err(|e| e.with_url(&url_text))?;
             let location = match resp.header("location") {
@@ -346,8 +353,9 @@ impl Client {
         url: &Url,
         url_text: &str,
         deadline: Option<Instant>,
+        same_origin: bool,
     ) -> Result<Response, Error> {
-        let wire = encode_request(req, url);
+        let wire = encode_request(req, url, same_origin);
         let checkout = self
             .inner
             .pool
@@ -599,10 +607,15 @@ fn response_framing(head: &Head) -> Result<Framing, Error> {
 }
 
 /// The request as bytes: request line, headers, body.
-fn encode_request(req: &RequestBuilder, url: &Url) -> Vec<u8> {
+///
+/// After a redirect to another host or port (`same_origin` false), the caller's `Host`,
+/// `Authorization`, `Proxy-Authorization` and `Cookie` headers are left out: they were
+/// meant for the first server (reqwest and browsers do the same).
+fn encode_request(req: &RequestBuilder, url: &Url, same_origin: bool) -> Vec<u8> {
     let mut out = Vec::with_capacity(256 + req.body.len());
     out.extend_from_slice(format!("{} {} HTTP/1.1\r\n", req.method, url.target).as_bytes());
-    if req.headers.get("host").is_none() {
+    let origin_only = ["host", "authorization", "proxy-authorization", "cookie"];
+    if !same_origin || req.headers.get("host").is_none() {
         out.extend_from_slice(format!("Host: {}\r\n", url.host_header()).as_bytes());
     }
     if req.headers.get("user-agent").is_none() {
@@ -612,8 +625,9 @@ fn encode_request(req: &RequestBuilder, url: &Url) -> Vec<u8> {
         out.extend_from_slice(b"Accept: */*\r\n");
     }
     for (name, value) in req.headers.iter() {
-        if name.eq_ignore_ascii_case("content-length")
-            || name.eq_ignore_ascii_case("transfer-encoding")
+        let framing = ["content-length", "transfer-encoding"];
+        if framing.iter().any(|h| name.eq_ignore_ascii_case(h))
+            || (!same_origin && origin_only.iter().any(|h| name.eq_ignore_ascii_case(h)))
         {
             continue;
         }

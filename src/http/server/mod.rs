@@ -7,7 +7,6 @@ pub(crate) mod message;
 
 use std::future::{poll_fn, Future};
 use std::io;
-
 use std::rc::Rc;
 use std::task::Poll;
 use std::time::Duration;
