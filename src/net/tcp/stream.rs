@@ -2,13 +2,14 @@
 
 use std::fmt;
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::net::{Shutdown, SocketAddr};
 use std::os::fd::AsRawFd;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use crate::io::{AsyncRead, AsyncWrite};
+use crate::net::ToSocketAddrs;
 use crate::reactor::registration::Registration;
 use crate::reactor::Direction;
 use crate::task::cancel::poll_proceed;
@@ -57,15 +58,21 @@ impl TcpStream {
 
     async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
         let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
-        // A non-blocking connect finishes when the socket becomes writable; then the outcome
-        // is in SO_ERROR (refused, unreachable, ...).
+        stream.connected().await?;
+        Ok(stream)
+    }
+
+    /// Waits until a non-blocking connect started on this socket has finished. It finishes
+    /// when the socket becomes writable; then the outcome is in SO_ERROR (refused,
+    /// unreachable, ...). A cancellation point.
+    pub(crate) async fn connected(&self) -> io::Result<()> {
         std::future::poll_fn(|cx| {
             ready!(poll_proceed(cx, "connect"))?;
-            stream.registration.poll_io(cx, Direction::Write, || {
-                if let Some(err) = stream.inner.take_error()? {
+            self.registration.poll_io(cx, Direction::Write, || {
+                if let Some(err) = self.inner.take_error()? {
                     return Err(err);
                 }
-                match stream.inner.peer_addr() {
+                match self.inner.peer_addr() {
                     Ok(_) => Ok(()),
                     // Not connected yet: a spurious writable edge; wait for the next one.
                     Err(e) if e.kind() == io::ErrorKind::NotConnected => {
@@ -75,8 +82,7 @@ impl TcpStream {
                 }
             })
         })
-        .await?;
-        Ok(stream)
+        .await
     }
 
     pub(crate) fn from_mio(inner: mio::net::TcpStream) -> io::Result<TcpStream> {
@@ -221,6 +227,14 @@ impl TcpStream {
             self.registration.clear_readiness(Direction::Write); // send buffer full
         }
         Poll::Ready(Ok(n))
+    }
+
+    /// Peeks without waiting and without touching the readiness state: `WouldBlock` when
+    /// nothing has arrived, `Ok(0)` when the peer closed. The HTTP pool uses it to tell a
+    /// live idle connection from one the server closed while it sat in the pool.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
+    pub(crate) fn peek_now(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.peek(buf)
     }
 
     pub(crate) fn shutdown_write(&self) -> io::Result<()> {
