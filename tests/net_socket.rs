@@ -3,7 +3,6 @@
 
 mod net_util;
 
-use std::cell::Cell;
 use std::rc::Rc;
 
 use net_util::{bounded, closed_port, run};
@@ -56,27 +55,19 @@ fn tcp_socket_connects_and_reports_refusal() {
 #[test]
 fn lookup_host_resolves_names_while_the_loop_runs() {
     run(|| async {
-        // A ticker task: it must keep running while a lookup is outstanding.
-        let ticks = Rc::new(Cell::new(0u32));
-        let t = Rc::clone(&ticks);
-        let ticker = oneloop::spawn(async move {
-            while oneloop::task::yield_now().await.is_ok() {
-                t.set(t.get() + 1);
-            }
-        });
-        let addrs: Vec<_> = bounded("lookup", lookup_host("localhost:8080"))
-            .await
-            .unwrap()
-            .collect();
+        // A name is looked up on another thread: the first poll of the lookup returns
+        // Pending instead of blocking the loop (a number would resolve at once).
+        let mut lookup = std::pin::pin!(lookup_host("localhost:8080"));
+        let first_poll_pending = std::future::poll_fn(|cx| {
+            std::task::Poll::Ready(std::future::Future::poll(lookup.as_mut(), cx).is_pending())
+        })
+        .await;
+        assert!(first_poll_pending, "the lookup blocked the loop thread");
+        let addrs: Vec<_> = bounded("lookup", lookup).await.unwrap().collect();
         assert!(!addrs.is_empty());
         assert!(addrs
             .iter()
             .all(|a| a.ip().is_loopback() && a.port() == 8080));
-        assert!(
-            ticks.get() > 0,
-            "the loop ran other tasks during the lookup"
-        );
-        ticker.cancel();
         // Numeric forms, and nonsense.
         let v4: Vec<_> = lookup_host(("10.1.2.3", 7)).await.unwrap().collect();
         assert_eq!(v4[0].to_string(), "10.1.2.3:7");
@@ -105,8 +96,16 @@ fn a_cancelled_lookup_reports_the_cancellation() {
             Ok(Ok(n)) => panic!("the lookup ignored the cancel ({n} addresses)"),
         }
         let task = oneloop::spawn(async { lookup_host("localhost:1").await.map(|a| a.count()) });
-        oneloop::task::yield_now().await.unwrap(); // started: now waiting on the pool
-        task.cancel();
+        // Spawned next, so it runs right after the lookup's first poll, in the same turn:
+        // the cancel arrives before the pool's answer can be seen (a later turn), and the
+        // lookup's next poll delivers it.
+        let task = Rc::new(task);
+        let canceller = oneloop::spawn({
+            let task = Rc::clone(&task);
+            async move { task.cancel() }
+        });
+        assert!(canceller.await.unwrap(), "the lookup had not finished");
+        let task = Rc::try_unwrap(task).unwrap_or_else(|_| unreachable!("one owner left"));
         let err = bounded("cancelled lookup", task)
             .await
             .unwrap()

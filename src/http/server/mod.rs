@@ -247,17 +247,19 @@ impl Server {
                 if signal.as_mut().poll(cx).is_ready() {
                     return Poll::Ready(Step::Stop);
                 }
+                // The accept comes before the reaping below: it is where a cancel of this
+                // task is delivered (`join_next` would pass it on to the connections).
+                if let Poll::Ready(accepted) = listener.poll_accept(cx) {
+                    return Poll::Ready(Step::Accepted(accepted));
+                }
                 while !connections.is_empty() {
                     match std::pin::pin!(connections.join_next()).poll(cx) {
                         Poll::Ready(_) => continue,
                         Poll::Pending => break,
                     }
                 }
-                match listener.poll_accept(cx) {
-                    Poll::Ready(accepted) => Poll::Ready(Step::Accepted(accepted)),
-                    // Woken by the listener's readiness, the signal, or a finishing task.
-                    Poll::Pending => Poll::Pending,
-                }
+                // Woken by the listener's readiness, the signal, or a finishing task.
+                Poll::Pending
             })
             .await;
             match step {
@@ -280,6 +282,10 @@ impl Server {
         // at once (the `JoinSet` is then dropped, aborting what is left).
         let mut grace = std::pin::pin!(crate::time::sleep(self.grace));
         poll_fn(|cx| {
+            // The grace timer first: it is where a cancel of this task is delivered.
+            if let Poll::Ready(Err(cancelled)) = grace.as_mut().poll(cx) {
+                return Poll::Ready(Err(cancelled));
+            }
             while !connections.is_empty() {
                 match std::pin::pin!(connections.join_next()).poll(cx) {
                     Poll::Ready(_) => continue,
