@@ -446,3 +446,51 @@ fn cancelling_serve_closes_its_connections() {
         assert!(TcpStream::connect(addr).await.is_err());
     });
 }
+
+#[test]
+fn expect_100_continue_is_answered_before_the_body() {
+    run(|| async {
+        let addr = start(Server::new(), echo).await;
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"PUT /up HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        // The interim answer comes before any body byte was sent.
+        let mut interim = [0u8; 25];
+        bounded("100 Continue", stream.read_exact(&mut interim))
+            .await
+            .unwrap();
+        assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+        stream.write_all(b"hello").await.unwrap();
+        let text = read_all(&mut stream).await;
+        assert_eq!(statuses(&text), [200]);
+        assert!(text.ends_with("PUT /up len=5 body=hello"), "{text}");
+    });
+}
+
+#[test]
+fn many_clients_at_once() {
+    run(|| async {
+        let addr = start(Server::new(), echo).await;
+        let mut tasks = Vec::new();
+        for c in 0..100 {
+            tasks.push(oneloop::spawn(async move {
+                let client = Client::builder().max_connections_per_host(1).build();
+                for r in 0..10 {
+                    let resp = client
+                        .post(&format!("http://{addr}/{c}"), format!("{r}"))
+                        .await
+                        .unwrap();
+                    assert_eq!(
+                        resp.text().await.unwrap(),
+                        format!("POST /{c} len=1 body={r}")
+                    );
+                }
+            }));
+        }
+        for task in tasks {
+            bounded("a client", task).await.unwrap();
+        }
+    });
+}

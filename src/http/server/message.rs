@@ -48,14 +48,21 @@ impl Request {
         &self.method
     }
 
-    /// The path as sent, without the query string (not percent-decoded: `/a%20b`).
+    /// The path as sent, without the query string (not percent-decoded: `/a%20b`). A
+    /// target in absolute form (`GET http://host/path`, as sent to proxies) gives its path.
     ///
     /// ```
     /// # use oneloop::http::Request;
     /// fn is_root(req: &Request) -> bool { req.path() == "/" }
     /// ```
     pub fn path(&self) -> &str {
-        self.target.split('?').next().unwrap_or("")
+        let path = self.target.split('?').next().unwrap_or("");
+        match path.split_once("://") {
+            Some((scheme, rest)) if scheme.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                rest.find('/').map_or("/", |i| &rest[i..])
+            }
+            _ => path,
+        }
     }
 
     /// The raw query string after `?`, if any.
@@ -311,5 +318,8 @@ mod tests {
         assert_eq!(r.query("missing"), None);
         assert_eq!(request("/p").query("a"), None);
         assert_eq!(request("/p?%FF=1").query("a"), None);
+        assert_eq!(request("http://h:1/abs/p?x=1").path(), "/abs/p");
+        assert_eq!(request("http://h").path(), "/");
+        assert_eq!(request("/a://b").path(), "/a://b");
     }
 }
