@@ -292,11 +292,12 @@ fn request_headers_and_query_reach_the_handler() {
     run(|| async {
         let addr = start(Server::new(), |req: Request| async move {
             Response::json(format!(
-                r#"{{"q":{:?},"bad":{:?},"agent":{:?},"version":{:?}}}"#,
+                r#"{{"q":{:?},"bad":{:?},"agent":{:?},"version":{:?},"local":{}}}"#,
                 req.query("q"),
                 req.query("bad"),
                 req.header("USER-AGENT"),
-                req.version()
+                req.version(),
+                req.peer_addr().is_some_and(|a| a.ip().is_loopback())
             ))
         })
         .await;
@@ -309,7 +310,7 @@ fn request_headers_and_query_reach_the_handler() {
         assert_eq!(resp.header("content-type"), Some("application/json"));
         assert_eq!(
             resp.text().await.unwrap(),
-            r#"{"q":Some("a b/c"),"bad":None,"agent":Some("probe/1"),"version":"HTTP/1.1"}"#
+            r#"{"q":Some("a b/c"),"bad":None,"agent":Some("probe/1"),"version":"HTTP/1.1","local":true}"#
         );
     });
 }

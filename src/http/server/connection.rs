@@ -66,6 +66,7 @@ where
 {
     // Responses are written whole, so Nagle's algorithm would only delay them.
     let _ = stream.set_nodelay(true);
+    let peer = stream.peer_addr().ok();
     let mut conn = Conn::new(stream);
     let limits = &shared.limits;
     // The first request's head must arrive within the header timeout of the accept; later
@@ -108,6 +109,7 @@ where
             version: head.version,
             headers: head.headers,
             body,
+            peer,
         };
         let response = run_handler(&shared.handler, request)
             .await

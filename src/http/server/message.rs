@@ -35,6 +35,8 @@ pub struct Request {
     pub(crate) headers: Headers,
     /// The whole body (empty when there was none).
     pub(crate) body: Vec<u8>,
+    /// The client's address, if the socket could tell.
+    pub(crate) peer: Option<std::net::SocketAddr>,
 }
 
 impl Request {
@@ -123,6 +125,16 @@ impl Request {
     /// ```
     pub fn body(&self) -> &[u8] {
         &self.body
+    }
+
+    /// The client's address (`None` in the rare case the socket could not tell).
+    ///
+    /// ```
+    /// # use oneloop::http::Request;
+    /// fn local(req: &Request) -> bool { req.peer_addr().is_some_and(|a| a.ip().is_loopback()) }
+    /// ```
+    pub fn peer_addr(&self) -> Option<std::net::SocketAddr> {
+        self.peer
     }
 
     /// `"HTTP/1.0"` or `"HTTP/1.1"`.
@@ -302,6 +314,7 @@ mod tests {
             version: 1,
             headers: Headers::default(),
             body: Vec::new(),
+            peer: None,
         }
     }
 
