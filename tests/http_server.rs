@@ -239,6 +239,9 @@ fn a_panicking_handler_is_a_500_for_that_request_only() {
             if req.path() == "/boom" {
                 panic!("handler failure under test");
             }
+            if req.path() == "/bye" {
+                return Response::text("bye").header("Connection", "close");
+            }
             Response::text("fine")
         })
         .await;
@@ -248,6 +251,14 @@ fn a_panicking_handler_is_a_500_for_that_request_only() {
         )
         .await;
         assert_eq!(statuses(&text), [500, 200], "{text}");
+        // A handler's own `Connection: close` ends the connection after its answer.
+        let text = raw(
+            addr,
+            b"GET /bye HTTP/1.1\r\nHost: x\r\n\r\nGET /ok HTTP/1.1\r\nHost: x\r\n\r\n",
+        )
+        .await;
+        assert_eq!(statuses(&text), [200], "{text}");
+        assert_eq!(text.matches("Connection: close").count(), 1, "{text}");
         still_serves(addr).await;
     });
 }

@@ -120,7 +120,10 @@ where
             });
 
         // 4. The response, then decide whether to go on.
-        let close = !keep_alive || shared.stopping.is_set();
+        // A handler may ask for the close itself with `Connection: close`.
+        let close = !keep_alive
+            || shared.stopping.is_set()
+            || response.headers.has_token("connection", "close");
         let (head, body_after) = encode_response(&response, version, close, is_head);
         let write = timeout_at(Instant::now() + limits.idle_timeout, async {
             conn.write_all(&head).await?;

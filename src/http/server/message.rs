@@ -155,7 +155,8 @@ impl Request {
 /// A response built by a handler: a status, headers, a body.
 ///
 /// The server sets `Content-Length` and `Date` (replacing any the handler set), and
-/// `Connection: close` when it is going to close.
+/// `Connection: close` when it is going to close; a handler that sets `Connection: close`
+/// itself gets the connection closed after this response.
 ///
 /// ```
 /// use oneloop::http::Response;
