@@ -6,6 +6,7 @@
 //!
 //! | module | what lives there |
 //! |---|---|
+//! | [`common`] | what the downloaders share: command line, code lists, reports, `save_flag` |
 //! | [`countries`] | the 194 codes and their English names |
 //! | [`gif`] | a GIF89a encoder with its own LZW compressor |
 //! | [`draw`] | a deterministic picture per code |
@@ -20,6 +21,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod common;
 pub mod countries;
 pub mod draw;
 pub mod faults;
