@@ -12,6 +12,7 @@
 //! | [`draw`] | a deterministic picture per code |
 //! | [`faults`] | the LOCAL, DELAY and ERROR modes, decided by seeded dice |
 //! | [`site`] | every file of the site by path; writing it to a folder |
+//! | [`server`] | the `oneloop::http` handler, its request counters, the site started in a loop |
 //!
 //! ```
 //! assert_eq!(flagsite::COUNTRIES.len(), 194);
@@ -26,6 +27,7 @@ pub mod countries;
 pub mod draw;
 pub mod faults;
 pub mod gif;
+pub mod server;
 pub mod site;
 
 pub use countries::{country_name, COUNTRIES};
