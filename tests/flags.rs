@@ -450,6 +450,10 @@ fn flags2_downloads_all_with_its_own_site() {
     );
     assert_final_report(&out.stdout, &["194 flags downloaded."]);
     assert_eq!(out.stdout.len(), 3 + 1 + 2, "no progress lines on stdout");
+    assert_eq!(
+        out.stderr, "",
+        "no progress bar when stderr is not a terminal"
+    );
     assert_saved(dest.path(), &gifs(&all_codes()));
 }
 
@@ -581,6 +585,22 @@ fn every_code_against_error_mode_is_counted_once() {
             );
         }
         assert_saved(dest.path(), &saved_as(&codes_with(&outcomes, "OK")));
+        // Both kinds of failure occur: HTTP statuses ("503 Service Unavailable") and
+        // dropped connections, which have no status (the client's error names the URL).
+        let reasons: Vec<&str> = out
+            .stdout
+            .iter()
+            .filter_map(|l| {
+                l.strip_prefix("*** Error for ")?
+                    .split_once(": ")
+                    .map(|(_, r)| r)
+            })
+            .collect();
+        assert!(reasons.iter().any(|r| r.starts_with('5')), "{reasons:?}");
+        assert!(
+            reasons.iter().any(|r| r.starts_with("http://")),
+            "{reasons:?}"
+        );
     }
     assert!(site.stats.peak() <= 100, "peak {}", site.stats.peak());
 }

@@ -21,6 +21,10 @@ use oneloop::JoinHandle;
 use crate::faults::{Dice, Fault, Faults, Mode};
 use crate::site::Site;
 
+/// The size of the header that plays a dropped connection (see [`handler`]): above the
+/// 64 KiB that `oneloop::http`'s client, like most clients, accepts for a response head.
+pub const OVERSIZED_HEADER: usize = 80 * 1024;
+
 /// What the server has seen, shared with other threads (a test reads it while the site
 /// runs on its own thread's loop, hence atomics rather than `Cell`s).
 ///
@@ -123,10 +127,12 @@ impl Config {
 /// the delay the dice decide, unless they decide a failure instead); any other path is 404,
 /// any other method 405.
 ///
-/// A failure is one of the book's 500, 501, 502 or 503, or a "dropped connection".
-/// `oneloop::http`'s handlers answer every request, so the drop is played as the nearest
-/// thing a handler can do: a bare `502` with no body, which the downloaders count as an
-/// error like the rest.
+/// A failure is one of the book's 500, 501, 502 or 503, or a "dropped connection". A
+/// handler of `oneloop::http` cannot close its connection (the server answers every
+/// request), so the drop is played with what a handler can send: an answer whose head is
+/// larger than any client accepts ([`OVERSIZED_HEADER`] bytes of one header). The client
+/// gives up on the connection without a status, as it would on a dropped one, and the
+/// downloader sees a transport error rather than an HTTP status.
 ///
 /// ```
 /// use std::rc::Rc;
@@ -173,7 +179,7 @@ pub fn handler(
                     None => String::new(),
                 };
                 let what = match decision.fault {
-                    Some(Fault::Drop) => " (played as a dropped connection)",
+                    Some(Fault::Drop) => " (a dropped connection: an oversized head)",
                     Some(Fault::Status(_)) => " (error by the dice)",
                     None => "",
                 };
@@ -197,7 +203,9 @@ fn answer(site: &Site, request: &Request, fault: Option<Fault>) -> Response {
                 .header("Content-Type", "text/plain; charset=utf-8")
                 .body(format!("{status} (the flag site's ERROR mode)\n"))
         }
-        Some(Fault::Drop) => return Response::new(502),
+        Some(Fault::Drop) => {
+            return Response::new(200).header("X-Flagsite-Drop", "x".repeat(OVERSIZED_HEADER))
+        }
         None => {}
     }
     if request.method() != "GET" && request.method() != "HEAD" {
