@@ -177,10 +177,16 @@ impl Progress {
             return Progress(None);
         }
         let bar = indicatif::ProgressBar::new(total as u64);
+        // tqdm's look: percentage, bar, count, [elapsed<remaining, rate].
         if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{percent:>3}%|{wide_bar}| {pos}/{len} [{elapsed_precise}, {per_sec}]",
+            "{percent:>3}%|{wide_bar}| {pos}/{len} [{elapsed_precise}<{eta_precise}, {rate}]",
         ) {
-            bar.set_style(style);
+            bar.set_style(style.with_key(
+                "rate",
+                |state: &indicatif::ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{:.2} flags/s", state.per_sec());
+                },
+            ));
         }
         Progress(Some(bar))
     }
