@@ -18,11 +18,14 @@ use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 use std::rc::Rc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use flags_common::{args_or_exit, source};
 use flagsite::common::{save_flag, Program, POP20_CC};
 use oneloop::http::Client;
+
+/// How long one request may take, body included, before the run gives up.
+const TIMEOUT: Duration = Duration::from_secs(10);
 
 async fn get_flag(client: &Client, base_url: &str, cc: &str) -> Result<Vec<u8>, String> {
     let url = format!("{base_url}/{cc}/{cc}.gif", cc = cc.to_lowercase());
@@ -52,7 +55,7 @@ async fn download_one(
 }
 
 async fn download_many(cc_list: &[&str], base_url: &str, dest_dir: &Path) -> Result<usize, String> {
-    let client = Client::new();
+    let client = Client::builder().timeout(TIMEOUT).build();
     let (base_url, dest_dir): (Rc<str>, Rc<Path>) = (base_url.into(), dest_dir.into());
     let mut sorted = cc_list.to_vec();
     sorted.sort_unstable();

@@ -824,6 +824,7 @@ fn downloaders_against_flags_server_in_its_own_process() {
         "0",
         "--delay",
         "0.05",
+        "-v",
     ]);
     let mut server = Proc::start(command);
     let mut urls = BTreeMap::new();
@@ -868,6 +869,32 @@ fn downloaders_against_flags_server_in_its_own_process() {
         out.stdout.last().map(String::as_str),
         Some("Server shutting down.")
     );
+    // `-v`: a line per request. LOCAL had flags' 20, flags2's 194 + 2 and flags3's
+    // 2 * 194 + 3 (no metadata request after ZZ's 404); the client retries a request
+    // once on a stale kept-alive connection, hence "at least".
+    let local: Vec<&String> = out
+        .stdout
+        .iter()
+        .filter(|l| l.starts_with("LOCAL GET /flags/"))
+        .collect();
+    assert!(
+        local.len() >= 20 + 196 + 391,
+        "{} LOCAL log lines",
+        local.len()
+    );
+    assert!(
+        local
+            .iter()
+            .any(|l| l.as_str() == "LOCAL GET /flags/zz/zz.gif -> 404"),
+        "{local:?}"
+    );
+    assert!(local
+        .iter()
+        .any(|l| l.as_str() == "LOCAL GET /flags/br/metadata.json -> 200"));
+    assert!(out
+        .stdout
+        .iter()
+        .any(|l| l.starts_with("ERROR GET /flags/")));
 }
 
 /// A free port on 127.0.0.1 (bound and released: nginx cannot be told to pick one).

@@ -25,12 +25,31 @@ pub const POP20_CC: [&str; 20] = [
 ];
 
 /// Kept low by default, as in the book, not to upset a real remote site.
+///
+/// ```
+/// use flagsite::common::{parse_args, Parsed, Program, DEFAULT_CONCUR_REQ};
+/// let Ok(Parsed::Run(args)) = parse_args(Program::full("flags2"), ["-a"]) else { panic!() };
+/// assert_eq!(args.max_req, DEFAULT_CONCUR_REQ);
+/// ```
 pub const DEFAULT_CONCUR_REQ: usize = 5;
-/// The most concurrent requests `-m` may ask for.
+/// The most concurrent requests a downloader makes, whatever `-m` asks for.
+///
+/// ```
+/// let asked = 5000;
+/// assert_eq!(asked.min(flagsite::common::MAX_CONCUR_REQ), 1000);
+/// ```
 pub const MAX_CONCUR_REQ: usize = 1000;
-/// Where flags are saved unless `--dest` or this environment variable says otherwise.
+/// The environment variable that names the download folder when `--dest` does not.
+///
+/// ```
+/// assert_eq!(flagsite::common::DEST_DIR_ENV, "FLAGS_DEST_DIR");
+/// ```
 pub const DEST_DIR_ENV: &str = "FLAGS_DEST_DIR";
-/// The default download folder.
+/// The default download folder, relative to the current folder.
+///
+/// ```
+/// assert_eq!(flagsite::common::DEFAULT_DEST_DIR, "downloads");
+/// ```
 pub const DEFAULT_DEST_DIR: &str = "downloads";
 
 /// Where to download from: one of the flag site's modes, or the book's remote site.

@@ -93,12 +93,32 @@ pub struct Faults {
 }
 
 /// The book's delay: half a second.
+///
+/// ```
+/// use flagsite::faults::{Faults, Mode, DEFAULT_DELAY};
+/// assert_eq!(Faults::for_mode(Mode::Delay).delay, DEFAULT_DELAY);
+/// ```
 pub const DEFAULT_DELAY: Duration = Duration::from_millis(500);
 /// The book's ERROR server fails a quarter of the requests.
+///
+/// ```
+/// use flagsite::faults::{Faults, Mode, DEFAULT_ERROR_RATE};
+/// assert_eq!(Faults::for_mode(Mode::Error).error_rate, DEFAULT_ERROR_RATE);
+/// ```
 pub const DEFAULT_ERROR_RATE: f64 = 0.25;
-/// ... and delays half of them.
+/// The book's ERROR server also delays half of its answers.
+///
+/// ```
+/// use flagsite::faults::{Faults, Mode, ERROR_MODE_DELAY_RATE};
+/// assert_eq!(Faults::for_mode(Mode::Error).delay_rate, ERROR_MODE_DELAY_RATE);
+/// ```
 pub const ERROR_MODE_DELAY_RATE: f64 = 0.5;
-/// The seed used when none is given.
+/// The seed of the dice when none is given.
+///
+/// ```
+/// use flagsite::faults::{Faults, DEFAULT_SEED};
+/// assert_eq!(Faults::none().seed, DEFAULT_SEED);
+/// ```
 pub const DEFAULT_SEED: u64 = 0x0F1A_65EE_D000_0001;
 
 impl Faults {

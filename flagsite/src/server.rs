@@ -23,6 +23,10 @@ use crate::site::Site;
 
 /// The size of the header that plays a dropped connection (see [`handler`]): above the
 /// 64 KiB that `oneloop::http`'s client, like most clients, accepts for a response head.
+///
+/// ```
+/// assert!(flagsite::server::OVERSIZED_HEADER > 64 * 1024);
+/// ```
 pub const OVERSIZED_HEADER: usize = 80 * 1024;
 
 /// What the server has seen, shared with other threads (a test reads it while the site

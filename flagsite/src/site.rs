@@ -11,8 +11,19 @@ use crate::countries::COUNTRIES;
 use crate::draw::flag_gif;
 
 /// The content type of the flags.
+///
+/// ```
+/// let site = flagsite::Site::new();
+/// assert_eq!(site.get("/flags/br/br.gif").unwrap().content_type, flagsite::site::GIF);
+/// ```
 pub const GIF: &str = "image/gif";
 /// The content type of the metadata files.
+///
+/// ```
+/// let site = flagsite::Site::new();
+/// let file = site.get("/flags/br/metadata.json").unwrap();
+/// assert_eq!(file.content_type, flagsite::site::JSON);
+/// ```
 pub const JSON: &str = "application/json";
 
 /// One file of the site.
