@@ -903,17 +903,9 @@ fn free_port() -> u16 {
     listener.local_addr().expect("local address").port()
 }
 
-#[test]
-fn downloaders_against_nginx_serving_the_written_site() {
-    let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]
-        .into_iter()
-        .map(PathBuf::from)
-        .find(|p| p.is_file());
-    let Some(nginx) = nginx else {
-        println!("nginx is not installed (apt-get install nginx): skipping the nginx test");
-        return;
-    };
-    let root = TempDir::new("nginx-root");
+/// The site as `flags_server --write DIR` writes it, checked file by file.
+fn written_site(tag: &str) -> TempDir {
+    let root = TempDir::new(tag);
     let out = run(
         "flags_server",
         &["--write", &root.path().to_string_lossy()],
@@ -924,16 +916,51 @@ fn downloaders_against_nginx_serving_the_written_site() {
         let written = fs::read(root.path().join(path.trim_start_matches('/'))).expect("written");
         assert!(written == file.bytes, "{path} written differently");
     }
+    root
+}
 
-    // nginx in the foreground, one process, everything under its own prefix.
-    let prefix = TempDir::new("nginx-prefix");
-    let p = prefix.path().display();
-    let mut started = None;
+/// Starts a server that cannot be told to pick its own port: `command(port)` on a port
+/// that was free a moment ago, until one attempt accepts connections (another process may
+/// take the port in between; then the server exits and we try another).
+fn start_on_free_port(what: &str, command: impl Fn(u16) -> Command) -> (Proc, u16) {
     for _attempt in 0..5 {
         let port = free_port();
+        let mut proc = Proc::start(command(port));
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let deadline = Instant::now() + TIMEOUT;
+        loop {
+            if TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_ok() {
+                return (proc, port);
+            }
+            if proc.child.try_wait().ok().flatten().is_some() || Instant::now() > deadline {
+                break;
+            }
+            thread::sleep(Duration::from_millis(20));
+        }
+        let out = proc.finish();
+        println!("{what} did not start on port {port}: {}", out.stderr);
+    }
+    panic!("{what} would not start");
+}
+
+#[test]
+fn downloaders_against_nginx_serving_the_written_site() {
+    let nginx = ["/usr/sbin/nginx", "/usr/bin/nginx"]
+        .into_iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file());
+    let Some(nginx) = nginx else {
+        println!("nginx is not installed (apt-get install nginx): skipping the nginx test");
+        return;
+    };
+    let root = written_site("nginx-root");
+    // nginx in the foreground, one process, everything under its own prefix.
+    let prefix = TempDir::new("nginx-prefix");
+    let (nginx_proc, port) = start_on_free_port("nginx", |port| {
+        let p = prefix.path().display();
         let conf = format!(
             "daemon off;\nmaster_process off;\nworker_processes 1;\npid {p}/nginx.pid;\n\
-             error_log {p}/error.log;\nevents {{ worker_connections 256; }}\n\
+             error_log stderr;\nevents {{ worker_connections 256; }}\n\
              http {{\n  access_log off;\n  types {{ image/gif gif; application/json json; }}\n\
              \x20 client_body_temp_path {p}/body;\n  proxy_temp_path {p}/proxy;\n\
              \x20 fastcgi_temp_path {p}/fastcgi;\n  uwsgi_temp_path {p}/uwsgi;\n\
@@ -950,29 +977,36 @@ fn downloaders_against_nginx_serving_the_written_site() {
             .arg("-c")
             .arg(&conf_path)
             .arg("-e")
-            .arg(prefix.path().join("error.log"));
-        let mut proc = Proc::start(command);
-        // Ready when it accepts a connection; gone if the port was taken meanwhile.
-        let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let deadline = Instant::now() + TIMEOUT;
-        let ready = loop {
-            if TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_ok() {
-                break true;
-            }
-            if proc.child.try_wait().ok().flatten().is_some() || Instant::now() > deadline {
-                break false;
-            }
-            thread::sleep(Duration::from_millis(20));
-        };
-        if ready {
-            started = Some((proc, port));
-            break;
-        }
-        let log = fs::read_to_string(prefix.path().join("error.log")).unwrap_or_default();
-        println!("nginx did not start on port {port}; its log:\n{log}");
-    }
-    let (nginx_proc, port) = started.expect("nginx would not start");
+            .arg("stderr");
+        command
+    });
     download_everything_from(&format!("http://127.0.0.1:{port}/flags"), "nginx");
     // Stopped by its pid (Proc's drop kills it and reaps it).
     drop(nginx_proc);
+}
+
+/// Python's `http.server` answers in HTTP/1.0 and closes each connection: the downloaders
+/// meet bodies that end with the connection, and a pool that cannot keep anything.
+#[test]
+fn downloaders_against_python_http_server() {
+    let python = Command::new("python3")
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    if !matches!(python, Ok(status) if status.success()) {
+        println!("python3 is not installed: skipping the http.server test");
+        return;
+    }
+    let root = written_site("python-root");
+    let (server, port) = start_on_free_port("python3 -m http.server", |port| {
+        let mut command = Command::new("python3");
+        command
+            .args(["-m", "http.server", "--bind", "127.0.0.1", "--directory"])
+            .arg(root.path())
+            .arg(port.to_string());
+        command
+    });
+    download_everything_from(&format!("http://127.0.0.1:{port}/flags"), "python");
+    drop(server);
 }
