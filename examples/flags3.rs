@@ -79,13 +79,25 @@ struct Outcome {
     cc: String,
 }
 
+/// The error for an answer other than 200. Its body (a short message) is read first, so
+/// that the connection goes back to the client's pool: an unread body can only be
+/// skipped by closing the connection.
+async fn refusal(resp: http::ClientResponse, status: u16) -> GetError {
+    let reason = resp.reason().trim().to_string();
+    let _ = resp.bytes().await;
+    if status == 404 {
+        GetError::NotFound
+    } else {
+        GetError::Status(status, reason)
+    }
+}
+
 async fn get_flag(client: &Client, base_url: &str, cc: &str) -> Result<Vec<u8>, GetError> {
     let url = format!("{base_url}/{cc}/{cc}.gif", cc = cc.to_lowercase());
     let resp = client.get(&url).await?;
     match resp.status() {
         200 => Ok(resp.bytes().await?),
-        404 => Err(GetError::NotFound),
-        status => Err(GetError::Status(status, resp.reason().trim().to_string())),
+        status => Err(refusal(resp, status).await),
     }
 }
 
@@ -94,8 +106,7 @@ async fn get_country(client: &Client, base_url: &str, cc: &str) -> Result<String
     let resp = client.get(&url).await?;
     match resp.status() {
         200 => country_from_metadata(&resp.bytes().await?).ok_or(GetError::NoCountry),
-        404 => Err(GetError::NotFound),
-        status => Err(GetError::Status(status, resp.reason().trim().to_string())),
+        status => Err(refusal(resp, status).await),
     }
 }
 
