@@ -44,6 +44,8 @@ enum GetError {
     Status(u16, String),
     /// `metadata.json` has no `"country"` string.
     NoCountry,
+    /// The task was cancelled while it waited for a permit.
+    Cancelled,
     /// No answer: connection refused or dropped, timeout, malformed response, or the
     /// task was cancelled (`is_cancelled()`).
     Http(http::Error),
@@ -63,6 +65,7 @@ impl fmt::Display for GetError {
             GetError::Status(status, reason) => write!(f, "{status} {reason}"),
             GetError::Http(e) => write!(f, "{e}"),
             GetError::NoCountry => f.write_str("metadata.json has no \"country\""),
+            GetError::Cancelled => f.write_str("cancelled"),
         }
     }
 }
@@ -119,35 +122,34 @@ async fn download_one(
     dest_dir: Rc<Path>,
 ) -> Result<Outcome, FetchError> {
     // Each request holds a permit only while it runs (the book's two `async with
-    // semaphore` blocks): between them the permit goes to whoever waits.
+    // semaphore` blocks): between them the permit goes to whoever waits. `acquire` fails
+    // only when this task is cancelled while it waits.
     let fetched = async {
         let image = {
-            let _permit = semaphore.acquire().await.map_err(|_cancelled| None)?;
-            get_flag(&client, &base_url, &cc).await
+            let _permit = semaphore.acquire().await.map_err(|_| GetError::Cancelled)?;
+            get_flag(&client, &base_url, &cc).await?
         };
-        let image = image.map_err(Some)?;
         let country = {
-            let _permit = semaphore.acquire().await.map_err(|_cancelled| None)?;
-            get_country(&client, &base_url, &cc).await
+            let _permit = semaphore.acquire().await.map_err(|_| GetError::Cancelled)?;
+            get_country(&client, &base_url, &cc).await?
         };
-        Ok::<_, Option<GetError>>((image, country.map_err(Some)?))
+        Ok((image, country))
     };
     let (status, msg) = match fetched.await {
-        // `acquire` fails only when this task is cancelled while it waits.
-        Err(None) => {
+        Err(GetError::NotFound) => (Status::NotFound, "not found"),
+        Err(GetError::Cancelled) => {
             return Ok(Outcome {
                 status: Status::Cancelled,
                 cc,
             })
         }
-        Err(Some(GetError::NotFound)) => (Status::NotFound, "not found"),
-        Err(Some(GetError::Http(e))) if e.is_cancelled() => {
+        Err(GetError::Http(e)) if e.is_cancelled() => {
             return Ok(Outcome {
                 status: Status::Cancelled,
                 cc,
             });
         }
-        Err(Some(e)) => {
+        Err(e) => {
             return Err(FetchError {
                 country_code: cc,
                 cause: e.to_string(),
