@@ -437,6 +437,35 @@ fn flags_downloads_the_twenty_with_its_own_site() {
     assert_saved(dest.path(), &gifs(&POP20_CC));
 }
 
+/// `flags` has the book's error handling: none. Against the ERROR site (whose fixed seed
+/// fails some of the first 20 answers) it stops with a message and exit 1; whatever it
+/// saved before that is whole.
+#[test]
+fn flags_stops_at_the_first_error() {
+    let dest = TempDir::new("flags-error");
+    let out = run("flags", &["-s", "ERROR"], dest.path());
+    out.assert_exit(1);
+    assert!(
+        out.stderr.starts_with("*** http://127.0.0.1:"),
+        "{:?}",
+        out.stderr
+    );
+    let saved: Vec<String> = fs::read_dir(dest.path())
+        .map(|entries| {
+            entries
+                .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    let codes: Vec<String> = saved
+        .iter()
+        .map(|f| f.strip_suffix(".gif").unwrap_or(f).to_uppercase())
+        .collect();
+    let codes: Vec<&str> = codes.iter().map(String::as_str).collect();
+    assert!(codes.len() < 20, "{codes:?}");
+    assert_saved(dest.path(), &gifs(&codes));
+}
+
 #[test]
 fn flags2_downloads_all_with_its_own_site() {
     let dest = TempDir::new("flags2-all");
