@@ -16,6 +16,9 @@ use crate::http::error::{Error, ErrorKind, Timeout};
 use crate::http::headers::Headers;
 use crate::time::timeout_at;
 
+/// The most `bytes` reserves up front from a `Content-Length`.
+const PRE_ALLOCATE_MAX: u64 = 16 << 20;
+
 /// A response received by the [`Client`](super::Client).
 ///
 /// ```
@@ -53,11 +56,16 @@ pub(crate) struct Incoming {
     pub(crate) max_body: usize,
     /// The whole request's deadline (the client's `timeout`), if any.
     pub(crate) deadline: Option<Instant>,
+    /// Set when reading failed: later reads fail too, rather than look like a clean end.
+    pub(crate) failed: Option<ErrorKind>,
 }
 
 impl Incoming {
     /// The next piece; at the end the connection goes back to the pool.
     async fn next(&mut self) -> Result<Option<Vec<u8>>, Error> {
+        if let Some(kind) = self.failed {
+            return Err(Error::new(kind, "the body already failed to read"));
+        }
         let Some((conn, _)) = self.conn.as_mut() else {
             return Ok(None);
         };
@@ -67,6 +75,7 @@ impl Incoming {
                 Ok(piece) => piece,
                 Err(_) => {
                     self.conn = None;
+                    self.failed = Some(ErrorKind::Timeout);
                     return Err(Error::timeout_of(Timeout::Request));
                 }
             },
@@ -83,13 +92,15 @@ impl Incoming {
             }
             Err(e) => {
                 self.conn = None; // closed: its position in the stream is lost
-                Err(match e {
+                let error = match e {
                     BodyError::Io(e) => Error::io("reading the body", e),
                     BodyError::Truncated => {
                         Error::malformed("the connection closed before the end of the body")
                     }
                     BodyError::Malformed(why) => Error::malformed(why),
-                })
+                };
+                self.failed = Some(error.kind());
+                Err(error)
             }
         }
     }
@@ -205,7 +216,10 @@ impl Response {
         if declared.is_some_and(|n| n > max as u64) {
             return Err(too_large().with_url(&self.url));
         }
-        let mut body = Vec::with_capacity(declared.map_or(0, |n| n as usize));
+        // Reserve what the server announced, but not more than a sane first allocation on
+        // its word alone (a client may allow huge bodies; the server may lie).
+        let reserve = declared.map_or(0, |n| n.min(PRE_ALLOCATE_MAX) as usize);
+        let mut body = Vec::with_capacity(reserve);
         while let Some(piece) = self.chunk().await? {
             if body.len() + piece.len() > max {
                 return Err(too_large().with_url(&self.url));

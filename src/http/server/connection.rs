@@ -8,7 +8,6 @@
 
 use std::future::{poll_fn, Future};
 use std::panic::{self, AssertUnwindSafe};
-
 use std::rc::Rc;
 use std::task::Poll;
 use std::time::{Duration, Instant};
@@ -68,23 +67,11 @@ where
     let _ = stream.set_nodelay(true);
     let mut conn = Conn::new(stream);
     let limits = &shared.limits;
-    // The first request's head must arrive within the header timeout of the accept.
-    let mut head_deadline = Some(Instant::now() + limits.header_timeout);
+    // The first request's head must arrive within the header timeout of the accept; later
+    // ones within the header timeout of their first byte (step 5).
+    let mut deadline = Instant::now() + limits.header_timeout;
     loop {
-        // 1. Wait for the first byte of the next request (kept-alive connections only).
-        if head_deadline.is_none() {
-            if conn.buffered().is_empty() {
-                let idle = timeout_at(Instant::now() + limits.idle_timeout, conn.fill());
-                match until_stopped(&shared.stopping, idle).await {
-                    Some(Ok(Ok(n))) if n > 0 => {}
-                    _ => return, // closed, failed, idle too long, or shutting down
-                }
-            }
-            head_deadline = Some(Instant::now() + limits.header_timeout);
-        }
-        let deadline = head_deadline.take().unwrap_or_else(Instant::now);
-
-        // 2. The head, then the framing of the body.
+        // 1. The head, then the framing of the body.
         let head = match read_head(&mut conn, limits.max_head, deadline).await {
             Ok(head) => head,
             Err(stop) => return stop_with(conn, stop).await,
@@ -94,7 +81,7 @@ where
             Err(stop) => return stop_with(conn, stop).await,
         };
 
-        // 3. The body ("100 Continue" first if the client waits for it).
+        // 2. The body ("100 Continue" first if the client waits for it).
         if framing != Framing::Empty
             && head.version == 1
             && head.headers.has_token("expect", "100-continue")
@@ -110,7 +97,7 @@ where
             Err(stop) => return stop_with(conn, stop).await,
         };
 
-        // 4. The handler; a panic in it is this request's 500, nothing more.
+        // 3. The handler; a panic in it is this request's 500, nothing more.
         let keep_alive = wants_keep_alive(&head);
         let is_head = head.method == "HEAD";
         let version = head.version;
@@ -129,13 +116,30 @@ where
                     .body("500 Internal Server Error: the handler panicked\n")
             });
 
-        // 5. The response, then decide whether to go on.
+        // 4. The response, then decide whether to go on.
         let close = !keep_alive || shared.stopping.is_set();
-        let bytes = encode_response(&response, version, close, is_head);
-        let write = timeout_at(Instant::now() + limits.idle_timeout, conn.write_all(&bytes));
+        let (head, body_after) = encode_response(&response, version, close, is_head);
+        let write = timeout_at(Instant::now() + limits.idle_timeout, async {
+            conn.write_all(&head).await?;
+            if body_after {
+                conn.write_all(&response.body).await?;
+            }
+            Ok::<(), std::io::Error>(())
+        });
         if !matches!(write.await, Ok(Ok(()))) || close {
             return; // the client stopped reading, went away, or we close as announced
         }
+
+        // 5. Wait for the first byte of the next request (unless it is already buffered:
+        // pipelined), under the idle timeout, and for no longer than a shutdown.
+        if conn.buffered().is_empty() {
+            let idle = timeout_at(Instant::now() + limits.idle_timeout, conn.fill());
+            match until_stopped(&shared.stopping, idle).await {
+                Some(Ok(Ok(n))) if n > 0 => {}
+                _ => return, // closed, failed, idle too long, or shutting down
+            }
+        }
+        deadline = Instant::now() + limits.header_timeout;
     }
 }
 
@@ -262,9 +266,21 @@ where
     .await
 }
 
-/// Serialises a response: status line, the handler's headers (minus the framing ones the
-/// server owns), `Date`, `Content-Length`, `Connection`; the body unless HEAD.
-fn encode_response(response: &Response, version: u8, close: bool, is_head: bool) -> Vec<u8> {
+/// Bodies up to this size are copied behind the head and sent in one write; larger ones
+/// are written from the handler's buffer after the head (a copy would cost more than the
+/// second system call).
+const COALESCE: usize = 16 * 1024;
+
+/// Serialises a response's head: status line, the handler's headers (minus the framing
+/// ones the server owns), `Date`, `Content-Length`, `Connection`; and the body too when it
+/// is small (see [`COALESCE`]). The second value says whether the body is still to send.
+fn encode_response(
+    response: &Response,
+    version: u8,
+    close: bool,
+    is_head: bool,
+) -> (Vec<u8>, bool) {
+    use std::io::Write as _; // writing into a Vec cannot fail
     let status = if (100..1000).contains(&response.status) {
         response.status
     } else {
@@ -272,8 +288,10 @@ fn encode_response(response: &Response, version: u8, close: bool, is_head: bool)
     };
     // 1xx, 204 and 304 never carry a body, nor a length.
     let bodiless = status < 200 || status == 204 || status == 304;
-    let mut out = Vec::with_capacity(256 + response.body.len());
-    out.extend_from_slice(format!("HTTP/1.1 {status} {}\r\n", reason(status)).as_bytes());
+    let send_body = !is_head && !bodiless;
+    let coalesce = send_body && response.body.len() <= COALESCE;
+    let mut out = Vec::with_capacity(256 + if coalesce { response.body.len() } else { 0 });
+    let _ = write!(out, "HTTP/1.1 {status} {}\r\n", reason(status));
     for (name, value) in response.headers.iter() {
         let owned_by_server = ["content-length", "transfer-encoding", "connection", "date"]
             .iter()
@@ -281,11 +299,13 @@ fn encode_response(response: &Response, version: u8, close: bool, is_head: bool)
         if owned_by_server || !is_valid_name(name) || !is_valid_value(value) {
             continue;
         }
-        out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+        let _ = write!(out, "{name}: {value}\r\n");
     }
-    out.extend_from_slice(format!("Date: {}\r\n", date::now()).as_bytes());
+    out.extend_from_slice(b"Date: ");
+    date::append(&mut out);
+    out.extend_from_slice(b"\r\n");
     if !bodiless {
-        out.extend_from_slice(format!("Content-Length: {}\r\n", response.body.len()).as_bytes());
+        let _ = write!(out, "Content-Length: {}\r\n", response.body.len());
     }
     if close {
         out.extend_from_slice(b"Connection: close\r\n");
@@ -293,10 +313,10 @@ fn encode_response(response: &Response, version: u8, close: bool, is_head: bool)
         out.extend_from_slice(b"Connection: keep-alive\r\n");
     }
     out.extend_from_slice(b"\r\n");
-    if !is_head && !bodiless {
+    if coalesce {
         out.extend_from_slice(&response.body);
     }
-    out
+    (out, send_body && !coalesce)
 }
 
 /// Ends a connection for `stop`: with an answer (then a short drain, see [`LINGER_TIME`]),
@@ -308,7 +328,7 @@ async fn stop_with(mut conn: Conn, stop: Stop) {
     let response = Response::new(status)
         .header("Content-Type", "text/plain; charset=utf-8")
         .body(format!("{status} {}: {why}\n", reason(status)));
-    let bytes = encode_response(&response, 1, true, false);
+    let (bytes, _) = encode_response(&response, 1, true, false); // a short body: coalesced
     let deadline = Instant::now() + LINGER_TIME;
     if !matches!(
         timeout_at(deadline, conn.write_all(&bytes)).await,
