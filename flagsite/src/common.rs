@@ -794,6 +794,17 @@ mod tests {
     }
 
     #[test]
+    fn ten_codes_are_listed_eleven_are_a_range() {
+        let codes = expand_cc_args(false, true, &[], Some(11)).unwrap();
+        let report = |n: usize| initial_report(&codes[..n], 1, "LOCAL", "u");
+        assert!(
+            report(10).contains("Searching for 10 flags: AD, AE, AF, AG, AL, AM, AO, AR, AT, AU\n")
+        );
+        assert!(report(11).contains("Searching for 11 flags: from AD to AZ\n"));
+        assert!(report(0).contains("Searching for 0 flags: \n"));
+    }
+
+    #[test]
     fn a_failed_save_leaves_nothing() {
         let dir = std::env::temp_dir().join(format!("save-flag-fail-{}", std::process::id()));
         let _ = fs::remove_dir_all(&dir);
