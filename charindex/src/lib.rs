@@ -21,6 +21,8 @@
 //! - [`index`]: [`UnicodeNameIndex`], built at start-up, and its queries
 //!   ([`find`](UnicodeNameIndex::find), [`describe`](UnicodeNameIndex::describe),
 //!   [`status`](UnicodeNameIndex::status)).
+//! - [`page`]: one window of a query's results and their total ([`Page`],
+//!   [`find_page`](UnicodeNameIndex::find_page)), without materialising the rest.
 //! - [`query`]: how a query string is read: words, `U+XXXX`, or characters to describe.
 //! - [`words`]: the one tokenizer, shared by names and queries ([`tokenize`]).
 //! - [`describe`]: the description line of one character ([`describe_char`]).
@@ -45,6 +47,7 @@
 
 pub mod describe;
 pub mod index;
+pub mod page;
 pub mod pystr;
 pub mod query;
 mod unprintable_table;
@@ -52,6 +55,7 @@ pub mod words;
 
 pub use describe::describe_char;
 pub use index::UnicodeNameIndex;
+pub use page::Page;
 pub use pystr::{is_printable, py_isspace, py_strip, repr};
 pub use query::Query;
 pub use words::tokenize;
