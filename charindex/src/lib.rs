@@ -26,6 +26,8 @@
 //! - [`query`]: how a query string is read: words, `U+XXXX`, or characters to describe.
 //! - [`words`]: the one tokenizer, shared by names and queries ([`tokenize`]).
 //! - [`describe`]: the description line of one character ([`describe_char`]).
+//! - [`web`]: what `http_charfinder` writes: the escaped HTML page, the `/chars` JSON,
+//!   the parsing of its `start`/`stop`.
 //! - [`pystr`]: the bits of Python's `str` the protocol is defined by: [`repr`],
 //!   [`py_strip`], [`is_printable`].
 //!
@@ -51,6 +53,7 @@ pub mod page;
 pub mod pystr;
 pub mod query;
 mod unprintable_table;
+pub mod web;
 pub mod words;
 
 pub use describe::describe_char;
