@@ -29,6 +29,8 @@
 //! | [`task`] | [`spawn`], [`JoinHandle`], the cancellation rule, `yield_now`, `shield`, the waker |
 //! | [`time`] | the timer wheel, `sleep`, `timeout`, `interval` |
 //! | `reactor` (private) | readiness from the OS (mio, or `polling` with the feature of that name) |
+//! | [`io`], [`net`] | async read/write traits and helpers; TCP and UDP sockets, `lookup_host` |
+//! | `http` | HTTP/1.1 client (`Client`) and server (`serve`) on `httparse` (feature `http`) |
 //!
 //! The one `unsafe` corners are listed in DESIGN.md: building the `Waker`, and pin projections.
 
@@ -42,6 +44,8 @@ extern crate self as oneloop;
 #[macro_use]
 mod macros;
 mod gather;
+#[cfg(feature = "http")]
+pub mod http;
 pub mod io;
 pub mod net;
 mod reactor;

@@ -5,12 +5,15 @@
 //! reactor says the socket is ready; `WouldBlock` clears the readiness and parks the task
 //! until the reactor sees the socket become ready again.
 //!
-//! Address arguments take `std::net::ToSocketAddrs`; a host name is resolved with the
-//! system resolver, which blocks the loop for the length of the lookup (numeric addresses
-//! and `localhost` do not). A production runtime resolves names on a thread pool.
+//! Address arguments take [`ToSocketAddrs`] (tokio's shape, in `addr.rs`): numeric
+//! addresses are parsed in place, and a host name is resolved by the system resolver on the
+//! blocking thread pool ([`lookup_host`]), so a slow DNS answer never stalls the loop.
 
+mod addr;
 mod tcp;
 mod udp;
+
+pub use addr::{lookup_host, ToSocketAddrs};
 
 pub use tcp::listener::TcpListener;
 pub use tcp::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
@@ -18,7 +21,7 @@ pub use tcp::stream::TcpStream;
 pub use udp::UdpSocket;
 
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 
 /// Resolves `addr` and tries `f` on each address in turn; the last error if none works.
 pub(crate) async fn each_addr<A, T, F, Fut>(addr: A, mut f: F) -> io::Result<T>
@@ -28,7 +31,7 @@ where
     Fut: std::future::Future<Output = io::Result<T>>,
 {
     let mut last = None;
-    for addr in addr.to_socket_addrs()? {
+    for addr in addr::resolve(&addr).await? {
         match f(addr).await {
             Ok(value) => return Ok(value),
             Err(e) if crate::is_cancelled(&e) => return Err(e),

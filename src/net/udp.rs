@@ -3,10 +3,11 @@
 use std::fmt;
 use std::future::poll_fn;
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
+use std::net::SocketAddr;
 use std::os::fd::AsRawFd;
 use std::task::ready;
 
+use crate::net::ToSocketAddrs;
 use crate::reactor::registration::Registration;
 use crate::reactor::Direction;
 use crate::task::cancel::poll_proceed;
@@ -76,8 +77,9 @@ impl UdpSocket {
     /// });
     /// ```
     pub async fn send_to<A: ToSocketAddrs>(&self, buf: &[u8], target: A) -> io::Result<usize> {
-        let target = target
-            .to_socket_addrs()?
+        let target = crate::net::addr::resolve(&target)
+            .await?
+            .into_iter()
             .next()
             .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address to send to"))?;
         self.io(Direction::Write, "send_to", || {

@@ -2,13 +2,14 @@
 
 use std::fmt;
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, ToSocketAddrs};
+use std::net::{Shutdown, SocketAddr};
 use std::os::fd::AsRawFd;
 use std::pin::Pin;
 use std::task::{ready, Context, Poll};
 
 use super::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, WriteHalf};
 use crate::io::{AsyncRead, AsyncWrite};
+use crate::net::ToSocketAddrs;
 use crate::reactor::registration::Registration;
 use crate::reactor::Direction;
 use crate::task::cancel::poll_proceed;
@@ -213,6 +214,14 @@ impl TcpStream {
             self.registration.clear_readiness(Direction::Write); // send buffer full
         }
         Poll::Ready(Ok(n))
+    }
+
+    /// Peeks without waiting and without touching the readiness state: `WouldBlock` when
+    /// nothing has arrived, `Ok(0)` when the peer closed. The HTTP pool uses it to tell a
+    /// live idle connection from one the server closed while it sat in the pool.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
+    pub(crate) fn peek_now(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.inner.peek(buf)
     }
 
     pub(crate) fn shutdown_write(&self) -> io::Result<()> {

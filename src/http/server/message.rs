@@ -1,0 +1,315 @@
+//! What a handler sees and what it gives back: [`Request`] and [`Response`].
+//!
+//! The server reads the whole request body before the handler runs (bounded by the
+//! server's body limit), so a handler is plain code over bytes; the response body is
+//! handed over whole too, and the server adds `Content-Length` and `Date`.
+
+use crate::http::headers::Headers;
+use crate::http::url::decode_query_component;
+
+/// An HTTP request as a handler receives it.
+///
+/// ```
+/// use oneloop::http::{serve, Client, Request, Response};
+/// use oneloop::net::TcpListener;
+///
+/// oneloop::run(async {
+///     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+///     let addr = listener.local_addr().unwrap();
+///     oneloop::spawn(serve(listener, |req: Request| async move {
+///         let who = req.query("name").unwrap_or_else(|| "world".into());
+///         Response::text(format!("{} {} hello, {who}", req.method(), req.path()))
+///     }));
+///     let resp = Client::new().get(&format!("http://{addr}/greet?name=J%C3%BCrgen+M")).await.unwrap();
+///     assert_eq!(resp.text().await.unwrap(), "GET /greet hello, Jürgen M");
+/// });
+/// ```
+#[derive(Debug)]
+pub struct Request {
+    /// As sent: `GET`, `POST`, ... (methods are case-sensitive).
+    pub(crate) method: String,
+    /// The request target as sent, path and query.
+    pub(crate) target: String,
+    /// 0 for HTTP/1.0, 1 for HTTP/1.1.
+    pub(crate) version: u8,
+    pub(crate) headers: Headers,
+    /// The whole body (empty when there was none).
+    pub(crate) body: Vec<u8>,
+}
+
+impl Request {
+    /// The method, e.g. `"GET"`.
+    ///
+    /// ```
+    /// # use oneloop::http::Request;
+    /// fn is_read(req: &Request) -> bool { matches!(req.method(), "GET" | "HEAD") }
+    /// ```
+    pub fn method(&self) -> &str {
+        &self.method
+    }
+
+    /// The path as sent, without the query string (not percent-decoded: `/a%20b`).
+    ///
+    /// ```
+    /// # use oneloop::http::Request;
+    /// fn is_root(req: &Request) -> bool { req.path() == "/" }
+    /// ```
+    pub fn path(&self) -> &str {
+        self.target.split('?').next().unwrap_or("")
+    }
+
+    /// The raw query string after `?`, if any.
+    ///
+    /// ```
+    /// # use oneloop::http::Request;
+    /// fn has_query(req: &Request) -> bool { req.query_string().is_some() }
+    /// ```
+    pub fn query_string(&self) -> Option<&str> {
+        self.target.split_once('?').map(|(_, q)| q)
+    }
+
+    /// The value of the first query parameter called `name`, percent-decoded, with `+` as a
+    /// space. `None` if it is absent, or if its name or value is not valid percent-encoded
+    /// UTF-8 (never a panic). A parameter without `=` has the value `""`.
+    ///
+    /// ```
+    /// # use oneloop::http::Request;
+    /// fn search(req: &Request) -> String { req.query("q").unwrap_or_default() }
+    /// ```
+    pub fn query(&self, name: &str) -> Option<String> {
+        let query = self.query_string()?;
+        query.split('&').find_map(|pair| {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            if decode_query_component(key)? == name {
+                decode_query_component(value)
+            } else {
+                None
+            }
+        })
+    }
+
+    /// The first value of header `name` (case-insensitive).
+    ///
+    /// ```
+    /// # use oneloop::http::Request;
+    /// fn agent(req: &Request) -> &str { req.header("user-agent").unwrap_or("?") }
+    /// ```
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name)
+    }
+
+    /// Every header, in arrival order.
+    ///
+    /// ```
+    /// # use oneloop::http::Request;
+    /// fn count(req: &Request) -> usize { req.headers().count() }
+    /// ```
+    pub fn headers(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.headers.iter()
+    }
+
+    /// The request body (empty if there was none).
+    ///
+    /// ```
+    /// # use oneloop::http::Request;
+    /// fn size(req: &Request) -> usize { req.body().len() }
+    /// ```
+    pub fn body(&self) -> &[u8] {
+        &self.body
+    }
+
+    /// `"HTTP/1.0"` or `"HTTP/1.1"`.
+    ///
+    /// ```
+    /// # use oneloop::http::Request;
+    /// fn old(req: &Request) -> bool { req.version() == "HTTP/1.0" }
+    /// ```
+    pub fn version(&self) -> &'static str {
+        if self.version == 0 {
+            "HTTP/1.0"
+        } else {
+            "HTTP/1.1"
+        }
+    }
+}
+
+/// A response built by a handler: a status, headers, a body.
+///
+/// The server sets `Content-Length` and `Date` (replacing any the handler set), and
+/// `Connection: close` when it is going to close.
+///
+/// ```
+/// use oneloop::http::Response;
+/// let not_found = Response::new(404)
+///     .header("Content-Type", "text/plain")
+///     .body("no such page");
+/// assert_eq!(not_found.status(), 404);
+/// assert_eq!(not_found.get_header("content-type"), Some("text/plain"));
+/// assert_eq!(not_found.body_bytes(), b"no such page");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    pub(crate) status: u16,
+    pub(crate) headers: Headers,
+    pub(crate) body: Vec<u8>,
+}
+
+impl Response {
+    /// An empty response with `status` (100 to 999; anything else is sent as 500).
+    ///
+    /// ```
+    /// let r = oneloop::http::Response::new(204);
+    /// assert!(r.body_bytes().is_empty());
+    /// ```
+    pub fn new(status: u16) -> Response {
+        Response {
+            status,
+            headers: Headers::default(),
+            body: Vec::new(),
+        }
+    }
+
+    /// Adds a header. One whose name or value could not be written on the wire (CR, LF) is
+    /// dropped when the response is sent.
+    ///
+    /// ```
+    /// let r = oneloop::http::Response::new(200).header("Cache-Control", "no-store");
+    /// assert_eq!(r.get_header("cache-control"), Some("no-store"));
+    /// ```
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Response {
+        self.headers.0.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets the body.
+    ///
+    /// ```
+    /// let r = oneloop::http::Response::new(200).body(vec![1, 2, 3]);
+    /// assert_eq!(r.body_bytes(), [1, 2, 3]);
+    /// ```
+    pub fn body(mut self, body: impl Into<Vec<u8>>) -> Response {
+        self.body = body.into();
+        self
+    }
+
+    /// 200 with `Content-Type: text/plain; charset=utf-8`.
+    ///
+    /// ```
+    /// let r = oneloop::http::Response::text("hi");
+    /// assert_eq!(r.get_header("content-type"), Some("text/plain; charset=utf-8"));
+    /// ```
+    pub fn text(body: impl Into<String>) -> Response {
+        Response::typed("text/plain; charset=utf-8", body.into())
+    }
+
+    /// 200 with `Content-Type: text/html; charset=utf-8`.
+    ///
+    /// ```
+    /// let r = oneloop::http::Response::html("<p>hi</p>");
+    /// assert_eq!(r.status(), 200);
+    /// ```
+    pub fn html(body: impl Into<String>) -> Response {
+        Response::typed("text/html; charset=utf-8", body.into())
+    }
+
+    /// 200 with `Content-Type: application/json` (the string is sent as is).
+    ///
+    /// ```
+    /// let r = oneloop::http::Response::json(r#"{"ok":true}"#);
+    /// assert_eq!(r.get_header("Content-Type"), Some("application/json"));
+    /// ```
+    pub fn json(body: impl Into<String>) -> Response {
+        Response::typed("application/json", body.into())
+    }
+
+    fn typed(content_type: &str, body: String) -> Response {
+        Response::new(200)
+            .header("Content-Type", content_type)
+            .body(body)
+    }
+
+    /// The status code.
+    ///
+    /// ```
+    /// assert_eq!(oneloop::http::Response::new(418).status(), 418);
+    /// ```
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    /// The first value of header `name` (case-insensitive).
+    ///
+    /// ```
+    /// assert_eq!(oneloop::http::Response::new(200).get_header("x"), None);
+    /// ```
+    pub fn get_header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name)
+    }
+
+    /// The body.
+    ///
+    /// ```
+    /// assert_eq!(oneloop::http::Response::text("ab").body_bytes(), b"ab");
+    /// ```
+    pub fn body_bytes(&self) -> &[u8] {
+        &self.body
+    }
+}
+
+/// The reason phrase for the status codes this module sends or commonly meets.
+pub(crate) fn reason(status: u16) -> &'static str {
+    match status {
+        100 => "Continue",
+        200 => "OK",
+        201 => "Created",
+        204 => "No Content",
+        301 => "Moved Permanently",
+        302 => "Found",
+        303 => "See Other",
+        304 => "Not Modified",
+        307 => "Temporary Redirect",
+        308 => "Permanent Redirect",
+        400 => "Bad Request",
+        403 => "Forbidden",
+        404 => "Not Found",
+        405 => "Method Not Allowed",
+        408 => "Request Timeout",
+        413 => "Content Too Large",
+        414 => "URI Too Long",
+        431 => "Request Header Fields Too Large",
+        500 => "Internal Server Error",
+        501 => "Not Implemented",
+        503 => "Service Unavailable",
+        _ => "",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(target: &str) -> Request {
+        Request {
+            method: "GET".into(),
+            target: target.into(),
+            version: 1,
+            headers: Headers::default(),
+            body: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn query_decoding() {
+        let r = request("/p?a=1&b=x+y%21&flag&a=2&bad=%ZZ&n%61me=v&utf=%C3%A9");
+        assert_eq!(r.path(), "/p");
+        assert_eq!(r.query("a").as_deref(), Some("1"));
+        assert_eq!(r.query("b").as_deref(), Some("x y!"));
+        assert_eq!(r.query("flag").as_deref(), Some(""));
+        assert_eq!(r.query("bad"), None);
+        assert_eq!(r.query("name").as_deref(), Some("v"));
+        assert_eq!(r.query("utf").as_deref(), Some("é"));
+        assert_eq!(r.query("missing"), None);
+        assert_eq!(request("/p").query("a"), None);
+        assert_eq!(request("/p?%FF=1").query("a"), None);
+    }
+}
