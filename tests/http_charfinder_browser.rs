@@ -71,10 +71,20 @@ fn chars_rows(server: &InProcess, query: &str, stop: usize) -> Vec<Value> {
     })
 }
 
-/// Scrolls to the bottom and waits until the table has `want` rows and is not loading.
+/// Scrolls to the bottom and waits until the table has `want` rows and is not loading;
+/// checks that the state line said `loading…` meanwhile.
 fn scroll_until(browser: &Browser, want: u64) {
     browser
-        .execute("window.scrollTo(0, document.body.scrollHeight);", json!([]))
+        .execute(
+            "if (window.stateWatch) { window.stateWatch.disconnect(); }
+             window.states = [];
+             window.stateWatch = new MutationObserver(() =>
+                 window.states.push(document.getElementById('more').textContent));
+             window.stateWatch.observe(document.getElementById('more'),
+                 { childList: true, characterData: true, subtree: true });
+             window.scrollTo(0, document.body.scrollHeight);",
+            json!([]),
+        )
         .unwrap();
     browser
         .wait_for(
@@ -86,6 +96,14 @@ fn scroll_until(browser: &Browser, want: u64) {
             ),
         )
         .unwrap();
+    let states = browser.execute("return window.states;", json!([])).unwrap();
+    assert!(
+        states
+            .as_array()
+            .unwrap()
+            .contains(&json!("loading\u{2026}")),
+        "{states}"
+    );
 }
 
 fn scrolling_loads_200_rows_at_a_time(browser: &Browser, server: &InProcess) {

@@ -67,8 +67,21 @@ pub struct Browser {
 }
 
 impl Browser {
-    /// Starts chromedriver on a free loopback port and opens a headless session.
+    /// Starts chromedriver on a free loopback port and opens a headless session, trying
+    /// three times: the port is free when chosen, but another process may take it before
+    /// chromedriver binds it.
     pub fn start(browser: &Path, driver: &Path) -> Result<Browser, String> {
+        let mut last = String::new();
+        for _ in 0..3 {
+            match Browser::start_once(browser, driver) {
+                Ok(session) => return Ok(session),
+                Err(e) => last = e,
+            }
+        }
+        Err(last)
+    }
+
+    fn start_once(browser: &Path, driver: &Path) -> Result<Browser, String> {
         let port = free_port()?;
         let profile =
             std::env::temp_dir().join(format!("oneloop-chromium-{}-{}", std::process::id(), port));
@@ -94,6 +107,10 @@ impl Browser {
                 Ok(status) if status["ready"] == json!(true) => break,
                 _ if Instant::now() > deadline => {
                     return Err(format!("chromedriver not ready within {START_TIMEOUT:?}"))
+                }
+                // Someone else took the port between `free_port` and the driver's bind.
+                _ if matches!(session.driver.try_wait(), Ok(Some(_))) => {
+                    return Err(format!("chromedriver exited at start (port {port} taken?)"))
                 }
                 _ => thread::sleep(Duration::from_millis(50)),
             }

@@ -16,6 +16,14 @@ use crate::web::json::push_json_string;
 /// The most rows one page holds, in the HTML page and in one `/chars` answer. Large enough
 /// that a screen never runs dry between fetches, small enough that `cjk` (94,000 rows)
 /// never travels in one answer: 200 rows are about 15 KB of JSON.
+///
+/// # Example
+///
+/// ```
+/// use charindex::web::{parse_window, PAGE_SIZE};
+///
+/// assert_eq!(parse_window(Some("0"), None), Ok(0..PAGE_SIZE));
+/// ```
 pub const PAGE_SIZE: usize = 200;
 
 /// Why a `/chars` request was refused (answered 400 with this text).

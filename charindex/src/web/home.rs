@@ -15,6 +15,16 @@ use crate::page::Page;
 use crate::web::escape::{percent_encode, push_html};
 
 /// The sample words linked from every page, in the book's order (sorted ignoring case).
+///
+/// # Example
+///
+/// ```
+/// use charindex::web::SAMPLE_WORDS;
+///
+/// let mut sorted = SAMPLE_WORDS;
+/// sorted.sort_by_key(|word| word.to_uppercase());
+/// assert_eq!(sorted, SAMPLE_WORDS);
+/// ```
 pub const SAMPLE_WORDS: [&str; 16] = [
     "bismillah",
     "black",
@@ -35,6 +45,16 @@ pub const SAMPLE_WORDS: [&str; 16] = [
 ];
 
 /// The message shown for an empty query.
+///
+/// # Example
+///
+/// ```
+/// use charindex::web::{home_page, PROMPT};
+/// use charindex::Page;
+///
+/// let empty = Page { total: 0, start: 0, chars: vec![] };
+/// assert!(home_page("", &empty).contains(PROMPT));
+/// ```
 pub const PROMPT: &str = "Enter words describing characters.";
 
 /// The page's script: static, with no data of the request in it.
