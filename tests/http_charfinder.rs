@@ -221,6 +221,9 @@ fn code_point_and_literal_character_queries() {
     );
     assert_eq!(message(&e_acute), "1 match for &#39;é&#39;");
     assert!(e_acute.contains(r#"value="é""#));
+    // A query that is not UTF-8 reads as U+FFFD, which describes itself.
+    let answer = get(server.url("/?query=%FF"));
+    assert_eq!(message(&answer.body), "1 match for &#39;\u{FFFD}&#39;");
 }
 
 #[test]
@@ -316,6 +319,9 @@ fn chars_refuses_bad_windows_with_400() {
         ("query=cat&start=-1", "start must be a whole number"),
         ("query=cat&start=1.5", "start must be a whole number"),
         ("query=cat&start=%2B5", "start must be a whole number"),
+        ("query=cat&start=%FF", "start must be a whole number"),
+        ("query=cat&start=%", "start must be a whole number"),
+        ("query=cat&start=1&stop=%C3", "stop must be a whole number"),
         ("query=cat&start=0&stop=ten", "stop must be a whole number"),
         ("query=cat&start=0&stop=-200", "stop must be a whole number"),
         (

@@ -35,8 +35,8 @@ pub fn answer(index: &UnicodeNameIndex, request: &Request) -> Response {
     if !matches!(request.method(), "GET" | "HEAD") {
         return plain(405, "method not allowed").header("Allow", "GET, HEAD");
     }
-    // An absent query, or one that is not valid percent-encoded UTF-8, is the empty query.
-    let query = request.query("query").unwrap_or_default();
+    // An absent query is the empty query; one that is not valid UTF-8 reads as U+FFFD.
+    let query = param(request, "query").unwrap_or_default();
     let query = py_strip(&query);
     match route {
         Route::Home => {
@@ -46,8 +46,8 @@ pub fn answer(index: &UnicodeNameIndex, request: &Request) -> Response {
             secured(Response::html(home_page(query, &page)))
         }
         Route::Chars => {
-            let start = request.query("start");
-            let stop = request.query("stop");
+            let start = param(request, "start");
+            let stop = param(request, "stop");
             let window = match parse_window(start.as_deref(), stop.as_deref()) {
                 Ok(window) => window,
                 Err(bad) => return plain(400, &bad.to_string()),
@@ -58,6 +58,19 @@ pub fn answer(index: &UnicodeNameIndex, request: &Request) -> Response {
             secured(Response::json(chars_json(&page)))
         }
     }
+}
+
+/// A query parameter, percent-decoded. One that is present but is not valid
+/// percent-encoded UTF-8 (`start=%FF`) reads as U+FFFD, so that it is refused as "not a
+/// number" rather than as "missing".
+fn param(request: &Request, name: &str) -> Option<String> {
+    request.query(name).or_else(|| {
+        let present = request
+            .query_string()?
+            .split('&')
+            .any(|pair| pair.split('=').next() == Some(name));
+        present.then(|| "\u{FFFD}".to_string())
+    })
 }
 
 /// The two pages this server has.
