@@ -9,9 +9,8 @@ mod app;
 
 use std::net::SocketAddr;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -31,28 +30,26 @@ pub fn index() -> &'static UnicodeNameIndex {
 /// [`TIMEOUT`]) when dropped.
 pub struct InProcess {
     pub addr: SocketAddr,
-    stop: Arc<AtomicBool>,
+    /// Dropped to stop the server.
+    stop: Option<mpsc::Sender<()>>,
     thread: Option<thread::JoinHandle<()>>,
 }
 
 impl InProcess {
     pub fn start() -> InProcess {
-        let stop = Arc::new(AtomicBool::new(false));
+        let (stop, stopped) = mpsc::channel::<()>();
         let (tx, rx) = mpsc::channel();
         let index = index().clone();
-        let flag = Arc::clone(&stop);
         let thread = thread::spawn(move || {
             oneloop::run(async move {
                 let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
                 tx.send(listener.local_addr().expect("local_addr"))
                     .expect("send");
-                // The test thread cannot wake this loop, so the shutdown signal looks at
-                // the flag every few milliseconds.
-                let shutdown = async move {
-                    while !flag.load(Ordering::SeqCst) {
-                        let _ = oneloop::time::sleep(Duration::from_millis(10)).await;
-                    }
-                };
+                // The test thread stops the server by dropping `stop`; a blocking task
+                // waits for that and wakes the loop, as any work from another thread does.
+                let shutdown = oneloop::task::spawn_blocking(move || {
+                    let _ = stopped.recv();
+                });
                 app::serve(listener, Rc::new(index), shutdown)
                     .await
                     .expect("serve");
@@ -61,7 +58,7 @@ impl InProcess {
         let addr = rx.recv_timeout(TIMEOUT).expect("the server did not start");
         InProcess {
             addr,
-            stop,
+            stop: Some(stop),
             thread: Some(thread),
         }
     }
@@ -73,7 +70,7 @@ impl InProcess {
 
 impl Drop for InProcess {
     fn drop(&mut self) {
-        self.stop.store(true, Ordering::SeqCst);
+        drop(self.stop.take());
         if let Some(thread) = self.thread.take() {
             let deadline = Instant::now() + TIMEOUT;
             while !thread.is_finished() && Instant::now() < deadline {
