@@ -130,6 +130,8 @@ fn streaming_chunks_and_a_truncated_body_is_an_error() {
         };
         assert_eq!(got, b"ab");
         assert_eq!(err.kind(), ErrorKind::MalformedResponse);
+        // Reading on after the failure fails again: it never looks like a clean end.
+        assert!(resp.chunk().await.is_err());
     });
 }
 
@@ -541,5 +543,93 @@ fn methods_headers_and_bodies_round_trip() {
             .await
             .unwrap();
         assert_eq!(resp.status(), 200);
+    });
+}
+
+#[test]
+fn idle_connections_older_than_the_pool_timeout_are_not_reused() {
+    run(|| async {
+        let (addr, accepted) = answering(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok").await;
+        let url = format!("http://{addr}/");
+        let client = Client::builder().pool_idle_timeout(SHORT).build();
+        let fresh = Client::new();
+        for c in [&client, &fresh] {
+            for _ in 0..2 {
+                let resp = bounded("get", c.get(&url)).await.unwrap();
+                assert_eq!(resp.text().await.unwrap(), "ok");
+                // Idle for longer than SHORT (a sleep never ends early).
+                oneloop::time::sleep(SHORT * 2).await.unwrap();
+            }
+        }
+        // Two connections for the client with the short idle timeout, one for the other.
+        assert_eq!(accepted.get(), 3);
+    });
+}
+
+#[test]
+fn a_head_answer_has_no_body_whatever_its_headers_say() {
+    run(|| async {
+        // No length at all, or a bogus one: for a HEAD, neither means a body follows.
+        for answer in [
+            &b"HTTP/1.1 200 OK\r\nX-Kind: head\r\n\r\n"[..],
+            b"HTTP/1.1 200 OK\r\nContent-Length: lots\r\n\r\n",
+            b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n",
+        ] {
+            let (addr, accepted) = answering(answer).await;
+            let client = Client::new();
+            for _ in 0..3 {
+                let resp = bounded("head", client.head(&format!("http://{addr}/")))
+                    .await
+                    .unwrap();
+                assert_eq!(resp.status(), 200);
+                assert_eq!(resp.bytes().await.unwrap(), b"");
+            }
+            assert_eq!(accepted.get(), 1, "{:?}", String::from_utf8_lossy(answer));
+        }
+    });
+}
+
+#[test]
+fn credentials_do_not_follow_a_redirect_to_another_host() {
+    run(|| async {
+        let report = |req: Request| async move {
+            if let Some(to) = req.query("to") {
+                return Response::new(302).header("Location", to);
+            }
+            Response::text(format!(
+                "auth={:?} cookie={:?} host={:?} x={:?}",
+                req.header("authorization"),
+                req.header("cookie"),
+                req.header("host"),
+                req.header("x-keep")
+            ))
+        };
+        let a = start(Server::new(), report).await;
+        let b = start(Server::new(), report).await;
+        let client = Client::new();
+        let send = |url: String| {
+            client
+                .request("GET", &url)
+                .header("Authorization", "Bearer secret")
+                .header("Cookie", "id=1")
+                .header("X-Keep", "yes")
+                .send()
+        };
+        // Same host and port: everything goes along.
+        let resp = send(format!("http://{a}/?to=/final")).await.unwrap();
+        assert_eq!(
+            resp.text().await.unwrap(),
+            format!(
+                r#"auth=Some("Bearer secret") cookie=Some("id=1") host=Some("{a}") x=Some("yes")"#
+            )
+        );
+        // Another port: the credentials stay behind, the Host is the new one.
+        let resp = send(format!("http://{a}/?to=http://{b}/final"))
+            .await
+            .unwrap();
+        assert_eq!(
+            resp.text().await.unwrap(),
+            format!(r#"auth=None cookie=None host=Some("{b}") x=Some("yes")"#)
+        );
     });
 }

@@ -420,3 +420,29 @@ fn curl_keep_alive_head_chunked_upload_and_http_1_0() {
         still_serves(addr).await;
     });
 }
+
+#[test]
+fn cancelling_serve_closes_its_connections() {
+    run(|| async {
+        let listener = oneloop::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .unwrap();
+        let addr = listener.local_addr().unwrap();
+        let server = oneloop::spawn(oneloop::http::serve(listener, echo));
+        // A kept-alive connection, idle in the server.
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut buf = [0u8; 512];
+        let n = bounded("response", stream.read(&mut buf)).await.unwrap();
+        assert!(buf[..n].starts_with(b"HTTP/1.1 200"));
+        server.cancel();
+        let err = bounded("serve ends", server).await.unwrap().unwrap_err();
+        assert!(oneloop::is_cancelled(&err), "{err}");
+        // The idle connection was closed with it, and nobody listens any more.
+        assert_eq!(read_all(&mut stream).await, "");
+        assert!(TcpStream::connect(addr).await.is_err());
+    });
+}

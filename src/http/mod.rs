@@ -24,8 +24,8 @@
 //! | `conn.rs` | a connection and its read buffer, shared by client and server |
 //! | `body.rs` | the body codec: `Content-Length`, chunked, read-until-close |
 //! | `error.rs` | [`Error`], [`ErrorKind`] |
-//! | `client/` | [`Client`], its pool, [`ClientResponse`] |
-//! | `server/` | [`serve`], [`Server`], [`Request`], [`Response`] |
+//! | `client/` | [`Client`] (`mod.rs`), the pool (`pool.rs`), [`RequestBuilder`] (`request.rs`), the exchange of one request (`exchange.rs`), [`ClientResponse`] (`response.rs`) |
+//! | `server/` | [`serve`], [`Server`] (`mod.rs`), one connection's task (`connection.rs`), [`Request`] and [`Response`] (`message.rs`), the `Date` header (`date.rs`) |
 //!
 //! Two response types: [`Response`] is what a server handler builds (`Response::text("hi")`),
 //! [`ClientResponse`] (also `http::client::Response`) is what the client receives

@@ -16,6 +16,7 @@ mod udp;
 pub use addr::{lookup_host, ToSocketAddrs};
 
 pub use tcp::listener::TcpListener;
+pub use tcp::socket::TcpSocket;
 pub use tcp::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
 pub use tcp::stream::TcpStream;
 pub use udp::UdpSocket;

@@ -1,19 +1,26 @@
-//! The client: [`Client`] and its builder, the [`RequestBuilder`], and one request's
-//! journey (pool checkout, connect, write, read the head, redirects, one retry).
+//! The client: [`Client`] and its builder, and one request's journey (pool checkout,
+//! connect, the exchange, redirects, one retry).
 //!
-//! The pool lives in `pool.rs`, the response and its body in `response.rs`.
+//! The pool lives in `pool.rs`; the request builder and the request's wire form in
+//! `request.rs`; writing it and reading the response head in `exchange.rs`; the response
+//! and its body in `response.rs`.
 
+mod exchange;
 mod pool;
+mod request;
 mod response;
 
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
+use exchange::{exchange, Head};
 use pool::{Pool, Slot};
+pub use request::RequestBuilder;
+use request::{encode_request, is_idempotent};
 use response::Incoming;
 pub use response::Response;
 
-use super::body::{self, Decoder, Framing};
+use super::body::{Decoder, Framing};
 use super::conn::Conn;
 use super::error::{Error, ErrorKind, Timeout};
 use super::headers::{is_valid_name, is_valid_value, Headers};
@@ -21,10 +28,6 @@ use super::url::Url;
 use crate::net::TcpStream;
 use crate::time::timeout_at;
 
-/// How many headers a response may have (`httparse` parses into a fixed array).
-const MAX_HEADERS: usize = 100;
-/// The largest response head accepted; a server sending more is not speaking HTTP.
-const MAX_HEAD: usize = 64 * 1024;
 /// How much of a redirect's body is read to keep its connection; a longer one is dropped
 /// (and its connection closed) rather than downloaded for nothing.
 const REDIRECT_DRAIN: usize = 64 * 1024;
@@ -307,13 +310,20 @@ impl Client {
             ));
         }
         let mut url = Url::parse(&req.url)?;
+        let origin = (url.host.clone(), url.port);
         let mut url_text = req.url.clone();
         let max = self.inner.config.redirects;
         let can_redirect = req.method == "GET" || req.method == "HEAD";
         let mut hops = 0;
         loop {
             let resp = self
-                .attempt(req, &url, &url_text, deadline)
+                .attempt(
+                    req,
+                    &url,
+                    &url_text,
+                    deadline,
+                    origin == (url.host.clone(), url.port),
+                )
                 .await
                 .map_err(|e| e.with_url(&url_text))?;
             let location = match resp.header("location") {
@@ -346,8 +356,9 @@ impl Client {
         url: &Url,
         url_text: &str,
         deadline: Option<Instant>,
+        same_origin: bool,
     ) -> Result<Response, Error> {
-        let wire = encode_request(req, url);
+        let wire = encode_request(req, url, same_origin);
         let checkout = self
             .inner
             .pool
@@ -362,7 +373,7 @@ impl Client {
                 Some(conn) => conn,
                 None => self.connect(url).await?,
             };
-            match exchange(&mut conn, &wire).await {
+            match exchange(&mut conn, &wire, req.method == "HEAD").await {
                 Ok(head) => return Ok(self.response(head, conn, slot, req, url_text, deadline)),
                 Err((error, answered)) => {
                     let retry =
@@ -412,11 +423,7 @@ impl Client {
             } else {
                 !head.headers.has_token("connection", "close")
             };
-        let decoder = Decoder::new(if req.method == "HEAD" {
-            Framing::Empty
-        } else {
-            framing
-        });
+        let decoder = Decoder::new(framing);
         let mut conn = Some((conn, slot));
         // A body that is already over (HEAD, 204, 304, length 0): the connection goes back now.
         if decoder.is_done() {
@@ -437,206 +444,15 @@ impl Client {
                 keep_alive,
                 max_body: self.inner.config.max_body,
                 deadline,
+                failed: None,
             },
             url: url_text.to_string(),
         }
     }
 }
 
-/// A request being built by [`Client::request`].
-///
-/// ```no_run
-/// # oneloop::run(async {
-/// let resp = oneloop::http::Client::new()
-///     .request("DELETE", "http://127.0.0.1:8080/item/1")
-///     .header("Authorization", "Bearer t0k3n")
-///     .send()
-///     .await?;
-/// # Ok::<(), oneloop::http::Error>(()) }).unwrap();
-/// ```
-#[must_use = "a request does nothing until it is sent"]
-#[derive(Debug)]
-pub struct RequestBuilder {
-    client: Client,
-    method: String,
-    url: String,
-    headers: Headers,
-    body: Vec<u8>,
-}
-
-impl RequestBuilder {
-    /// Adds a header (`Host`, `Content-Length` and `Transfer-Encoding` are the client's).
-    ///
-    /// ```
-    /// let req = oneloop::http::Client::new().request("GET", "http://h/").header("Accept", "text/html");
-    /// # let _ = req;
-    /// ```
-    pub fn header(mut self, name: &str, value: &str) -> RequestBuilder {
-        self.headers.0.push((name.to_string(), value.to_string()));
-        self
-    }
-
-    /// Sets the body.
-    ///
-    /// ```
-    /// let req = oneloop::http::Client::new().request("PUT", "http://h/x").body("data");
-    /// # let _ = req;
-    /// ```
-    pub fn body(mut self, body: impl Into<Vec<u8>>) -> RequestBuilder {
-        self.body = body.into();
-        self
-    }
-
-    /// Sends the request; the response comes back once its head has arrived.
-    ///
-    /// ```no_run
-    /// # oneloop::run(async {
-    /// let resp = oneloop::http::Client::new().request("OPTIONS", "http://h/").send().await?;
-    /// # Ok::<(), oneloop::http::Error>(()) }).unwrap();
-    /// ```
-    pub async fn send(self) -> Result<Response, Error> {
-        let client = self.client.clone();
-        client.execute(self).await
-    }
-}
-
-/// A parsed response head.
-struct Head {
-    status: u16,
-    reason: String,
-    version: u8,
-    headers: Headers,
-    framing: Framing,
-}
-
-/// Writes the request and reads the response head (skipping `1xx` interim answers). The
-/// error comes with whether any byte of an answer arrived (then a retry is not safe).
-async fn exchange(conn: &mut Conn, wire: &[u8]) -> Result<Head, (Error, bool)> {
-    conn.write_all(wire)
-        .await
-        .map_err(|e| (Error::io("sending the request", e), false))?;
-    let mut answered = false;
-    loop {
-        let mut headers = [httparse::EMPTY_HEADER; MAX_HEADERS];
-        let mut resp = httparse::Response::new(&mut headers);
-        match resp.parse(conn.buffered()) {
-            Ok(httparse::Status::Complete(used)) => {
-                let status = resp.code.unwrap_or(0);
-                let head = Head {
-                    status,
-                    reason: resp.reason.unwrap_or("").to_string(),
-                    version: resp.version.unwrap_or(1),
-                    headers: Headers::from_parsed(resp.headers),
-                    framing: Framing::Empty,
-                };
-                conn.consume(used);
-                if (100..200).contains(&status) && status != 101 {
-                    continue; // 100 Continue, 103 Early Hints: the real answer follows
-                }
-                let framing = response_framing(&head).map_err(|e| (e, true))?;
-                return Ok(Head { framing, ..head });
-            }
-            Ok(httparse::Status::Partial) if conn.buffered().len() > MAX_HEAD => {
-                return Err((Error::malformed("response head too large"), true));
-            }
-            Ok(httparse::Status::Partial) => {}
-            Err(e) => {
-                return Err((
-                    Error::malformed(format!("invalid response head: {e}")),
-                    true,
-                ));
-            }
-        }
-        match conn.fill().await {
-            Ok(0) if answered => {
-                return Err((
-                    Error::malformed("the connection closed in the response head"),
-                    true,
-                ))
-            }
-            Ok(0) => {
-                let e = std::io::Error::new(
-                    std::io::ErrorKind::UnexpectedEof,
-                    "connection closed before any response",
-                );
-                return Err((Error::io("reading the response", e), false));
-            }
-            Ok(_) => answered = true,
-            Err(e) => return Err((Error::io("reading the response", e), answered)),
-        }
-    }
-}
-
-/// Where a response body ends (RFC 9112, section 6.3).
-fn response_framing(head: &Head) -> Result<Framing, Error> {
-    if head.status < 200 || head.status == 204 || head.status == 304 {
-        return Ok(Framing::Empty);
-    }
-    let codings: Vec<&str> = head.headers.get_all("transfer-encoding").collect();
-    if let Some(last) = codings.last() {
-        return Ok(if body::ends_in_chunked(last) {
-            Framing::Chunked
-        } else {
-            Framing::Close
-        });
-    }
-    let lengths: Vec<&str> = head.headers.get_all("content-length").collect();
-    let Some(first) = lengths.first() else {
-        return Ok(Framing::Close);
-    };
-    match body::parse_content_length(first) {
-        Some(n)
-            if lengths
-                .iter()
-                .all(|v| body::parse_content_length(v) == Some(n)) =>
-        {
-            Ok(Framing::Length(n))
-        }
-        _ => Err(Error::malformed("invalid Content-Length")),
-    }
-}
-
-/// The request as bytes: request line, headers, body.
-fn encode_request(req: &RequestBuilder, url: &Url) -> Vec<u8> {
-    let mut out = Vec::with_capacity(256 + req.body.len());
-    out.extend_from_slice(format!("{} {} HTTP/1.1\r\n", req.method, url.target).as_bytes());
-    if req.headers.get("host").is_none() {
-        out.extend_from_slice(format!("Host: {}\r\n", url.host_header()).as_bytes());
-    }
-    if req.headers.get("user-agent").is_none() {
-        out.extend_from_slice(b"User-Agent: oneloop/0.1\r\n");
-    }
-    if req.headers.get("accept").is_none() {
-        out.extend_from_slice(b"Accept: */*\r\n");
-    }
-    for (name, value) in req.headers.iter() {
-        if name.eq_ignore_ascii_case("content-length")
-            || name.eq_ignore_ascii_case("transfer-encoding")
-        {
-            continue;
-        }
-        out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
-    }
-    let needs_length =
-        !req.body.is_empty() || matches!(req.method.as_str(), "POST" | "PUT" | "PATCH");
-    if needs_length {
-        out.extend_from_slice(format!("Content-Length: {}\r\n", req.body.len()).as_bytes());
-    }
-    out.extend_from_slice(b"\r\n");
-    out.extend_from_slice(&req.body);
-    out
-}
-
 fn is_redirect(status: u16) -> bool {
     matches!(status, 301 | 302 | 303 | 307 | 308)
-}
-
-/// Methods whose repetition is harmless (RFC 9110, section 9.2.2).
-fn is_idempotent(method: &str) -> bool {
-    matches!(
-        method,
-        "GET" | "HEAD" | "PUT" | "DELETE" | "OPTIONS" | "TRACE"
-    )
 }
 
 /// Reads a redirect's short body so that its connection goes back to the pool; a long one

@@ -53,11 +53,16 @@ pub(crate) struct Incoming {
     pub(crate) max_body: usize,
     /// The whole request's deadline (the client's `timeout`), if any.
     pub(crate) deadline: Option<Instant>,
+    /// Set when reading failed: later reads fail too, rather than look like a clean end.
+    pub(crate) failed: Option<ErrorKind>,
 }
 
 impl Incoming {
     /// The next piece; at the end the connection goes back to the pool.
     async fn next(&mut self) -> Result<Option<Vec<u8>>, Error> {
+        if let Some(kind) = self.failed {
+            return Err(Error::new(kind, "the body already failed to read"));
+        }
         let Some((conn, _)) = self.conn.as_mut() else {
             return Ok(None);
         };
@@ -67,6 +72,7 @@ impl Incoming {
                 Ok(piece) => piece,
                 Err(_) => {
                     self.conn = None;
+                    self.failed = Some(ErrorKind::Timeout);
                     return Err(Error::timeout_of(Timeout::Request));
                 }
             },
@@ -83,13 +89,15 @@ impl Incoming {
             }
             Err(e) => {
                 self.conn = None; // closed: its position in the stream is lost
-                Err(match e {
+                let error = match e {
                     BodyError::Io(e) => Error::io("reading the body", e),
                     BodyError::Truncated => {
                         Error::malformed("the connection closed before the end of the body")
                     }
                     BodyError::Malformed(why) => Error::malformed(why),
-                })
+                };
+                self.failed = Some(error.kind());
+                Err(error)
             }
         }
     }

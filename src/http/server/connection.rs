@@ -8,7 +8,6 @@
 
 use std::future::{poll_fn, Future};
 use std::panic::{self, AssertUnwindSafe};
-
 use std::rc::Rc;
 use std::task::Poll;
 use std::time::{Duration, Instant};
@@ -68,23 +67,11 @@ where
     let _ = stream.set_nodelay(true);
     let mut conn = Conn::new(stream);
     let limits = &shared.limits;
-    // The first request's head must arrive within the header timeout of the accept.
-    let mut head_deadline = Some(Instant::now() + limits.header_timeout);
+    // The first request's head must arrive within the header timeout of the accept; later
+    // ones within the header timeout of their first byte (step 5).
+    let mut deadline = Instant::now() + limits.header_timeout;
     loop {
-        // 1. Wait for the first byte of the next request (kept-alive connections only).
-        if head_deadline.is_none() {
-            if conn.buffered().is_empty() {
-                let idle = timeout_at(Instant::now() + limits.idle_timeout, conn.fill());
-                match until_stopped(&shared.stopping, idle).await {
-                    Some(Ok(Ok(n))) if n > 0 => {}
-                    _ => return, // closed, failed, idle too long, or shutting down
-                }
-            }
-            head_deadline = Some(Instant::now() + limits.header_timeout);
-        }
-        let deadline = head_deadline.take().unwrap_or_else(Instant::now);
-
-        // 2. The head, then the framing of the body.
+        // 1. The head, then the framing of the body.
         let head = match read_head(&mut conn, limits.max_head, deadline).await {
             Ok(head) => head,
             Err(stop) => return stop_with(conn, stop).await,
@@ -94,7 +81,7 @@ where
             Err(stop) => return stop_with(conn, stop).await,
         };
 
-        // 3. The body ("100 Continue" first if the client waits for it).
+        // 2. The body ("100 Continue" first if the client waits for it).
         if framing != Framing::Empty
             && head.version == 1
             && head.headers.has_token("expect", "100-continue")
@@ -110,7 +97,7 @@ where
             Err(stop) => return stop_with(conn, stop).await,
         };
 
-        // 4. The handler; a panic in it is this request's 500, nothing more.
+        // 3. The handler; a panic in it is this request's 500, nothing more.
         let keep_alive = wants_keep_alive(&head);
         let is_head = head.method == "HEAD";
         let version = head.version;
@@ -129,13 +116,24 @@ where
                     .body("500 Internal Server Error: the handler panicked\n")
             });
 
-        // 5. The response, then decide whether to go on.
+        // 4. The response, then decide whether to go on.
         let close = !keep_alive || shared.stopping.is_set();
         let bytes = encode_response(&response, version, close, is_head);
         let write = timeout_at(Instant::now() + limits.idle_timeout, conn.write_all(&bytes));
         if !matches!(write.await, Ok(Ok(()))) || close {
             return; // the client stopped reading, went away, or we close as announced
         }
+
+        // 5. Wait for the first byte of the next request (unless it is already buffered:
+        // pipelined), under the idle timeout, and for no longer than a shutdown.
+        if conn.buffered().is_empty() {
+            let idle = timeout_at(Instant::now() + limits.idle_timeout, conn.fill());
+            match until_stopped(&shared.stopping, idle).await {
+                Some(Ok(Ok(n))) if n > 0 => {}
+                _ => return, // closed, failed, idle too long, or shutting down
+            }
+        }
+        deadline = Instant::now() + limits.header_timeout;
     }
 }
 

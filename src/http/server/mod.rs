@@ -7,7 +7,6 @@ pub(crate) mod message;
 
 use std::future::{poll_fn, Future};
 use std::io;
-
 use std::rc::Rc;
 use std::task::Poll;
 use std::time::Duration;
@@ -277,10 +276,24 @@ impl Server {
         // Graceful shutdown: no new connections; idle ones close as they see `stopping`.
         drop(listener);
         shared.stopping.set();
-        let _ = crate::time::timeout(self.grace, async {
-            while connections.join_next().await.is_some() {}
+        // The grace period is a `sleep`, so a cancel of this task during it is delivered
+        // at once (the `JoinSet` is then dropped, aborting what is left).
+        let mut grace = std::pin::pin!(crate::time::sleep(self.grace));
+        poll_fn(|cx| {
+            while !connections.is_empty() {
+                match std::pin::pin!(connections.join_next()).poll(cx) {
+                    Poll::Ready(_) => continue,
+                    Poll::Pending => break,
+                }
+            }
+            if connections.is_empty() {
+                return Poll::Ready(Ok(()));
+            }
+            // Woken by a finishing connection task or by the grace timer.
+            grace.as_mut().poll(cx)
         })
-        .await;
+        .await
+        .map_err(io::Error::from)?;
         Ok(())
     }
 }

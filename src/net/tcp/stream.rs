@@ -58,15 +58,21 @@ impl TcpStream {
 
     async fn connect_addr(addr: SocketAddr) -> io::Result<TcpStream> {
         let stream = TcpStream::from_mio(mio::net::TcpStream::connect(addr)?)?;
-        // A non-blocking connect finishes when the socket becomes writable; then the outcome
-        // is in SO_ERROR (refused, unreachable, ...).
+        stream.connected().await?;
+        Ok(stream)
+    }
+
+    /// Waits until a non-blocking connect started on this socket has finished. It finishes
+    /// when the socket becomes writable; then the outcome is in SO_ERROR (refused,
+    /// unreachable, ...). A cancellation point.
+    pub(crate) async fn connected(&self) -> io::Result<()> {
         std::future::poll_fn(|cx| {
             ready!(poll_proceed(cx, "connect"))?;
-            stream.registration.poll_io(cx, Direction::Write, || {
-                if let Some(err) = stream.inner.take_error()? {
+            self.registration.poll_io(cx, Direction::Write, || {
+                if let Some(err) = self.inner.take_error()? {
                     return Err(err);
                 }
-                match stream.inner.peer_addr() {
+                match self.inner.peer_addr() {
                     Ok(_) => Ok(()),
                     // Not connected yet: a spurious writable edge; wait for the next one.
                     Err(e) if e.kind() == io::ErrorKind::NotConnected => {
@@ -76,8 +82,7 @@ impl TcpStream {
                 }
             })
         })
-        .await?;
-        Ok(stream)
+        .await
     }
 
     pub(crate) fn from_mio(inner: mio::net::TcpStream) -> io::Result<TcpStream> {
