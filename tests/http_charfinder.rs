@@ -1,6 +1,6 @@
-//! HTTP-level tests of the `http_charfinder` example, REFERENCE.md's "http_charfinder"
-//! section: the page, the `/chars` JSON API and its edges, 400/404/405, HEAD, and the
-//! escaping of hostile queries.
+//! HTTP-level tests of the `http_charfinder` example, as its header describes it: the
+//! page, the `/chars` JSON API and its edges, 400/404/405, HEAD, and the escaping of
+//! hostile queries.
 //!
 //! Most tests start the example's own server module (`examples/http_charfinder/app.rs`)
 //! inside a loop on a thread of their own, on `127.0.0.1:0`, and talk to it with
@@ -123,7 +123,8 @@ fn curl(args: &[&str]) -> Option<String> {
 // Expected answers
 // ---------------------------------------------------------------------------------------
 
-/// The rows REFERENCE.md prescribes for these characters.
+/// The rows the page must hold for these characters:
+/// `<tr><td>U+XXXX</td><th>c</th><td>NAME</td></tr>`.
 fn rows(chars: &[char]) -> String {
     chars
         .iter()
