@@ -220,6 +220,8 @@ fn page_in_headless_chromium() {
             return;
         }
     };
+    // Declared first, dropped last: kills what is left even if the bounded run times out.
+    let _reaper = webdriver::Reaper;
     util::within(LIMIT, "the browser test", move || {
         let server = InProcess::start();
         let browser = Browser::start(&chromium, &driver).unwrap();

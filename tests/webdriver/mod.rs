@@ -83,8 +83,7 @@ impl Browser {
 
     fn start_once(browser: &Path, driver: &Path) -> Result<Browser, String> {
         let port = free_port()?;
-        let profile =
-            std::env::temp_dir().join(format!("oneloop-chromium-{}-{}", std::process::id(), port));
+        let profile = PathBuf::from(format!("{}{port}", profile_prefix()));
         let _ = std::fs::remove_dir_all(&profile);
         std::fs::create_dir_all(&profile).map_err(|e| format!("profile dir: {e}"))?;
         let child = Command::new(driver)
@@ -255,6 +254,51 @@ impl Drop for Browser {
         }
         let _ = std::fs::remove_dir_all(&self.profile);
     }
+}
+
+/// A guard for the test's own thread: when dropped, kills every chromedriver this process
+/// started and every browser on a profile directory of this process, whatever state they
+/// are in. It covers the one path `Browser`'s `Drop` cannot: a bounded test that timed out
+/// leaves its `Browser` on a thread that never returns.
+pub struct Reaper;
+
+impl Drop for Reaper {
+    fn drop(&mut self) {
+        let mut pids = pids_with_arg(&profile_prefix());
+        pids.extend(children_named(std::process::id(), "chromedriver"));
+        for pid in pids {
+            let _ = Command::new("kill").arg("-9").arg(pid.to_string()).status();
+        }
+    }
+}
+
+/// What every profile directory of this process starts with.
+fn profile_prefix() -> String {
+    std::env::temp_dir()
+        .join(format!("oneloop-chromium-{}-", std::process::id()))
+        .to_string_lossy()
+        .into_owned()
+}
+
+/// The pids of the children of `parent` whose command name contains `name`.
+fn children_named(parent: u32, name: &str) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .filter_map(|entry| entry.ok()?.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            // `/proc/PID/stat` is `pid (comm) state ppid ...`; comm may hold spaces.
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{pid}/stat")) else {
+                return false;
+            };
+            let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+                return false;
+            };
+            let ppid = stat[close + 1..].split_whitespace().nth(1);
+            stat[open + 1..close].contains(name) && ppid == Some(parent.to_string().as_str())
+        })
+        .collect()
 }
 
 /// The pids of processes whose command line contains `needle` (Linux `/proc`).
