@@ -5,9 +5,10 @@
 //!
 //! - building is one pass over the code points in increasing order, so every list comes
 //!   out sorted by appending, with no sort and no set;
-//! - a query is an intersection of sorted lists, done smallest-first: walk the shortest
-//!   list and binary-search the others, so `cjk squared` costs the size of the rarest
-//!   word, not of the 100,000 characters under `CJK`;
+//! - a query is an intersection of sorted lists, done smallest-first (in `page.rs`): walk
+//!   the shortest list and gallop through the others (searches that resume where the last
+//!   one ended), so `cjk squared` costs the size of the rarest word, not of the 100,000
+//!   characters under `CJK`;
 //! - results are already in code point order;
 //! - names are not stored: [`describe_char`] asks [`unicode_names2`] again, which is
 //!   cheap, and keeps the index at a few MB.

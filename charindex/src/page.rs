@@ -116,16 +116,24 @@ impl UnicodeNameIndex {
         if let [list] = lists[..] {
             return Page::of_sorted(list, range);
         }
-        // The shortest list bounds the answer: walk it, probe the others by binary
-        // search, count every match and keep those whose rank is in the window.
+        // The shortest list bounds the answer: walk it, look each character up in the
+        // others, count every match and keep those whose rank is in the window. The walk
+        // goes up, so each lookup can start where the previous one in that list ended
+        // (`gallop`): `cjk unified ideograph`, three lists of ~94,000, costs one linear
+        // pass instead of 2 x 94,000 binary searches from scratch.
         lists.sort_unstable_by_key(|list| list.len());
         let (shortest, others) = lists.split_first().expect("checked non-empty above");
+        let mut cursors = vec![0; others.len()];
         let mut total = 0;
         let mut chars = Vec::new();
-        for c in shortest.iter() {
-            if others.iter().all(|list| list.binary_search(c).is_ok()) {
+        for &c in shortest.iter() {
+            let in_all = others
+                .iter()
+                .zip(&mut cursors)
+                .all(|(list, cursor)| gallop(list, cursor, c));
+            if in_all {
                 if range.contains(&total) {
-                    chars.push(*c);
+                    chars.push(c);
                 }
                 total += 1;
             }
@@ -136,6 +144,24 @@ impl UnicodeNameIndex {
             chars,
         }
     }
+}
+
+/// Moves `cursor` to the first entry of the sorted `list` at or after it that is not less
+/// than `c`, and says whether that entry is `c`. Steps of 1, 2, 4, ... find a bound, then a
+/// binary search inside the last step: O(log d) for a move of d entries, so a walk over
+/// `n` increasing characters costs O(n log(m / n)) in a list of `m`, never more than
+/// binary-searching each one.
+fn gallop(list: &[char], cursor: &mut usize, c: char) -> bool {
+    let rest = &list[(*cursor).min(list.len())..];
+    let mut bound = 1;
+    while bound < rest.len() && rest[bound] < c {
+        bound *= 2;
+    }
+    // Now rest[bound / 2] < c (when bound > 1), and rest[bound] >= c or bound is past the end.
+    let low = bound / 2;
+    let high = (bound + 1).min(rest.len());
+    *cursor += low + rest[low.min(high)..high].partition_point(|&x| x < c);
+    list.get(*cursor) == Some(&c)
 }
 
 #[cfg(test)]
@@ -182,6 +208,50 @@ mod tests {
                 assert_eq!(page.start, start);
                 assert_eq!(page.chars, all[lo..hi], "{query:?} {start}..{stop}");
             }
+        }
+    }
+
+    /// Galloping finds exactly what a binary search finds, for every walk over a list.
+    #[test]
+    fn gallop_agrees_with_binary_search() {
+        let list: Vec<char> = "bdfhjlnprtvxz".chars().collect();
+        for step in 1..4 {
+            let probes: Vec<char> = ('a'..='~').step_by(step).collect();
+            let mut cursor = 0;
+            for &c in &probes {
+                assert_eq!(
+                    gallop(&list, &mut cursor, c),
+                    list.binary_search(&c).is_ok(),
+                    "{c}"
+                );
+                assert_eq!(cursor, list.partition_point(|&x| x < c), "{c}");
+            }
+        }
+        assert!(!gallop(&[], &mut 0, 'a'));
+    }
+
+    /// Multi-word answers are exactly the characters whose names hold every word.
+    #[test]
+    fn intersections_match_the_names() {
+        for query in [
+            "cat face",
+            "cjk unified ideograph",
+            "black chess",
+            "latin small letter a",
+        ] {
+            let words = crate::tokenize(query);
+            let expected: Vec<char> = full()
+                .postings(&words[0])
+                .unwrap()
+                .iter()
+                .copied()
+                .filter(|c| {
+                    words
+                        .iter()
+                        .all(|w| full().postings(w).unwrap().binary_search(c).is_ok())
+                })
+                .collect();
+            assert_eq!(full().find(query), expected, "{query}");
         }
     }
 
