@@ -633,3 +633,73 @@ fn credentials_do_not_follow_a_redirect_to_another_host() {
         );
     });
 }
+
+#[test]
+fn a_response_split_byte_by_byte_is_decoded() {
+    run(|| async {
+        // Every answer trickles out one byte per write, with a loop turn between bytes.
+        let (addr, accepted) = raw_server(|mut stream, _| async move {
+            let answers: [&[u8]; 2] = [
+                b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n\
+                  4;ext=1\r\nabcd\r\n3\r\nefg\r\n0\r\nTrailer: x\r\n\r\n",
+                b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nxyz",
+            ];
+            for answer in answers.iter().cycle() {
+                if read_request(&mut stream).await.is_none() {
+                    return;
+                }
+                for byte in answer.iter() {
+                    if stream.write_all(&[*byte]).await.is_err() {
+                        return;
+                    }
+                    let _ = oneloop::task::yield_now().await;
+                }
+            }
+        })
+        .await;
+        let client = Client::new();
+        let url = format!("http://{addr}/");
+        for expected in ["abcdefg", "xyz", "abcdefg", "xyz"] {
+            let resp = bounded("get", client.get(&url)).await.unwrap();
+            assert_eq!(bounded("body", resp.text()).await.unwrap(), expected);
+        }
+        assert_eq!(accepted.get(), 1, "every body was read exactly to its end");
+    });
+}
+
+#[test]
+fn garbage_answers_are_errors_never_panics() {
+    run(|| async {
+        let mut seed = 0x2545_F491_4F6C_DD1Du64;
+        let client = Client::builder().timeout(Duration::from_secs(5)).build();
+        for round in 0..30 {
+            let mut garbage: Vec<u8> = (0..(16 + round * 53))
+                .map(|_| {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    seed as u8
+                })
+                .collect();
+            // Half of the rounds start like a real answer, so the body decoder sees garbage.
+            if round % 2 == 0 {
+                let mut head = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n".to_vec();
+                head.append(&mut garbage);
+                garbage = head;
+            }
+            let garbage: &'static [u8] = Box::leak(garbage.into_boxed_slice());
+            let (addr, _) = raw_server(move |mut stream, _| async move {
+                if read_request(&mut stream).await.is_some() {
+                    let _ = stream.write_all(garbage).await;
+                }
+            })
+            .await;
+            match bounded("garbage", client.get(&format!("http://{addr}/"))).await {
+                Ok(resp) => {
+                    let _ = bounded("garbage body", resp.bytes()).await;
+                }
+                Err(e) => assert!(!e.is_cancelled(), "{e}"),
+            }
+        }
+    });
+}

@@ -16,6 +16,9 @@ use crate::http::error::{Error, ErrorKind, Timeout};
 use crate::http::headers::Headers;
 use crate::time::timeout_at;
 
+/// The most `bytes` reserves up front from a `Content-Length`.
+const PRE_ALLOCATE_MAX: u64 = 16 << 20;
+
 /// A response received by the [`Client`](super::Client).
 ///
 /// ```
@@ -213,7 +216,10 @@ impl Response {
         if declared.is_some_and(|n| n > max as u64) {
             return Err(too_large().with_url(&self.url));
         }
-        let mut body = Vec::with_capacity(declared.map_or(0, |n| n as usize));
+        // Reserve what the server announced, but not more than a sane first allocation on
+        // its word alone (a client may allow huge bodies; the server may lie).
+        let reserve = declared.map_or(0, |n| n.min(PRE_ALLOCATE_MAX) as usize);
+        let mut body = Vec::with_capacity(reserve);
         while let Some(piece) = self.chunk().await? {
             if body.len() + piece.len() > max {
                 return Err(too_large().with_url(&self.url));
