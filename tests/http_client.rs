@@ -703,3 +703,28 @@ fn garbage_answers_are_errors_never_panics() {
         }
     });
 }
+
+#[test]
+fn waiters_for_a_connection_are_served_first_come_first_served() {
+    run(|| async {
+        let (addr, accepted) = answering(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok").await;
+        let client = Client::builder().max_connections_per_host(1).build();
+        let order = Rc::new(RefCell::new(Vec::new()));
+        let mut tasks = Vec::new();
+        for i in 0..8 {
+            let (client, order) = (client.clone(), Rc::clone(&order));
+            let url = format!("http://{addr}/{i}");
+            // Spawned in order, so they queue for the one connection in order.
+            tasks.push(oneloop::spawn(async move {
+                let resp = client.get(&url).await.unwrap();
+                order.borrow_mut().push(i);
+                assert_eq!(resp.text().await.unwrap(), "ok");
+            }));
+        }
+        for task in tasks {
+            bounded("request", task).await.unwrap();
+        }
+        assert_eq!(*order.borrow(), (0..8).collect::<Vec<_>>());
+        assert_eq!(accepted.get(), 1);
+    });
+}

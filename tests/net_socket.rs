@@ -56,12 +56,16 @@ fn tcp_socket_connects_and_reports_refusal() {
 #[test]
 fn lookup_host_resolves_names_while_the_loop_runs() {
     run(|| async {
-        // A ticker task: it must keep running while a lookup is outstanding.
+        // A ticker task, spawned first: it gets its first turn only if the lookup parks the
+        // root task (a lookup that blocked the thread would return before the ticker ran).
         let ticks = Rc::new(Cell::new(0u32));
         let t = Rc::clone(&ticks);
         let ticker = oneloop::spawn(async move {
-            while oneloop::task::yield_now().await.is_ok() {
+            loop {
                 t.set(t.get() + 1);
+                if oneloop::task::yield_now().await.is_err() {
+                    return;
+                }
             }
         });
         let addrs: Vec<_> = bounded("lookup", lookup_host("localhost:8080"))
@@ -104,8 +108,13 @@ fn a_cancelled_lookup_reports_the_cancellation() {
             Ok(Err(e)) => assert!(oneloop::is_cancelled(&e), "{e}"),
             Ok(Ok(n)) => panic!("the lookup ignored the cancel ({n} addresses)"),
         }
-        let task = oneloop::spawn(async { lookup_host("localhost:1").await.map(|a| a.count()) });
-        oneloop::task::yield_now().await.unwrap(); // started: now waiting on the pool
+        // A cancel that is pending when the lookup starts is delivered by it: the task
+        // parks in a shielded yield, is cancelled there (the cancel waits), then looks up.
+        let task = oneloop::spawn(async {
+            let _ = oneloop::task::shield(oneloop::task::yield_now()).await;
+            lookup_host("localhost:1").await.map(|a| a.count())
+        });
+        oneloop::task::yield_now().await.unwrap(); // the task is parked in its shield
         task.cancel();
         let err = bounded("cancelled lookup", task)
             .await

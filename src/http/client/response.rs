@@ -61,6 +61,16 @@ pub(crate) struct Incoming {
 }
 
 impl Incoming {
+    /// The body is over: the connection goes back to the pool if it may carry another
+    /// request, or closes; the slot's permit goes back either way.
+    pub(crate) fn release(&mut self) {
+        if let Some((conn, slot)) = self.conn.take() {
+            if self.keep_alive {
+                slot.release(conn);
+            }
+        }
+    }
+
     /// The next piece; at the end the connection goes back to the pool.
     async fn next(&mut self) -> Result<Option<Vec<u8>>, Error> {
         if let Some(kind) = self.failed {
@@ -81,13 +91,16 @@ impl Incoming {
             },
         };
         match piece {
-            Ok(Some(piece)) => Ok(Some(piece)),
-            Ok(None) => {
-                if let Some((conn, slot)) = self.conn.take() {
-                    if self.keep_alive {
-                        slot.release(conn);
-                    }
+            Ok(Some(piece)) => {
+                // The last piece of a length-framed body: the connection can go back now,
+                // even if the caller never asks for the `None` that follows.
+                if self.decoder.is_done() {
+                    self.release();
                 }
+                Ok(Some(piece))
+            }
+            Ok(None) => {
+                self.release();
                 Ok(None)
             }
             Err(e) => {

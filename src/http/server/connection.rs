@@ -22,8 +22,9 @@ use crate::net::TcpStream;
 use crate::sync::Event;
 use crate::time::timeout_at;
 
-/// How many headers a request may have (`httparse` parses into a fixed array). More is
-/// answered with 431, like a head over the byte limit.
+/// How many headers a request may have (`httparse` parses into a fixed array on the
+/// stack). Browsers send about 20; 100 (hyper's figure) leaves room for proxies' additions.
+/// More is answered with 431, like a head over the byte limit.
 const MAX_HEADERS: usize = 100;
 
 /// How long, and how much, a connection is drained after an error answer before it is
@@ -65,6 +66,7 @@ where
 {
     // Responses are written whole, so Nagle's algorithm would only delay them.
     let _ = stream.set_nodelay(true);
+    let peer = stream.peer_addr().ok();
     let mut conn = Conn::new(stream);
     let limits = &shared.limits;
     // The first request's head must arrive within the header timeout of the accept; later
@@ -107,6 +109,7 @@ where
             version: head.version,
             headers: head.headers,
             body,
+            peer,
         };
         let response = run_handler(&shared.handler, request)
             .await
@@ -117,7 +120,10 @@ where
             });
 
         // 4. The response, then decide whether to go on.
-        let close = !keep_alive || shared.stopping.is_set();
+        // A handler may ask for the close itself with `Connection: close`.
+        let close = !keep_alive
+            || shared.stopping.is_set()
+            || response.headers.has_token("connection", "close");
         let (head, body_after) = encode_response(&response, version, close, is_head);
         let write = timeout_at(Instant::now() + limits.idle_timeout, async {
             conn.write_all(&head).await?;
