@@ -506,3 +506,77 @@ fn many_clients_at_once() {
         }
     });
 }
+
+#[test]
+fn fifty_pipelined_requests_in_random_pieces() {
+    run(|| async {
+        let addr = start(Server::new(), echo).await;
+        // GETs, length-framed POSTs and chunked POSTs, back to back.
+        let mut wire = Vec::new();
+        let mut expected = Vec::new();
+        for i in 0..50 {
+            match i % 3 {
+                0 => {
+                    wire.extend(format!("GET /g{i} HTTP/1.1\r\nHost: x\r\n\r\n").bytes());
+                    expected.push(format!("GET /g{i} len=0 body="));
+                }
+                1 => {
+                    let body = "b".repeat(i * 37);
+                    wire.extend(
+                        format!(
+                            "POST /p{i} HTTP/1.1\r\nContent-Length: {}\r\n\r\n{body}",
+                            body.len()
+                        )
+                        .bytes(),
+                    );
+                    expected.push(format!("POST /p{i} len={} body={body}", body.len()));
+                }
+                _ => {
+                    let body = "c".repeat(i * 11);
+                    wire.extend(
+                        format!(
+                            "POST /c{i} HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n{:x};e=1\r\n{body}\r\n0\r\nT: v\r\n\r\n",
+                            body.len()
+                        )
+                        .bytes(),
+                    );
+                    expected.push(format!("POST /c{i} len={} body={body}", body.len()));
+                }
+            }
+        }
+        wire.extend(b"GET /last HTTP/1.1\r\nConnection: close\r\n\r\n");
+        expected.push("GET /last len=0 body=".to_string());
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        let reader = {
+            let (mut r, mut w) = stream.split();
+            let mut seed = 0x1234_5678_9ABC_DEF1u64;
+            let write = async move {
+                let mut at = 0;
+                while at < wire.len() {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    let n = (1 + seed % 300) as usize;
+                    let end = (at + n).min(wire.len());
+                    w.write_all(&wire[at..end]).await.unwrap();
+                    at = end;
+                    let _ = oneloop::task::yield_now().await;
+                }
+            };
+            let read = async move {
+                let mut out = Vec::new();
+                let _ = bounded("all answers", r.read_to_end(&mut out)).await;
+                String::from_utf8_lossy(&out).into_owned()
+            };
+            http_util::net_util::join2(write, read).await.1
+        };
+        assert_eq!(statuses(&reader).len(), 51, "{reader}");
+        let mut at = 0;
+        for want in &expected {
+            let found = reader[at..]
+                .find(want.as_str())
+                .unwrap_or_else(|| panic!("{want} missing or out of order"));
+            at += found + want.len();
+        }
+    });
+}
