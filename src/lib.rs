@@ -55,6 +55,8 @@ pub mod sync;
 pub mod task;
 pub mod time;
 
+#[doc(hidden)]
+pub use oneloop_macros::__select_clean_pattern;
 pub use oneloop_macros::{main, test};
 
 /// README.md's code blocks, compiled and run as doctests so the README cannot go stale.
