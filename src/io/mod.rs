@@ -23,6 +23,7 @@ mod mem;
 #[macro_use]
 mod num;
 mod ext;
+mod interest;
 mod split;
 mod stdio;
 
@@ -37,6 +38,7 @@ pub use buf_writer::BufWriter;
 pub use copy::{copy, copy_bidirectional};
 pub use duplex::{duplex, DuplexStream};
 pub use ext::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, Lines};
+pub use interest::{Interest, Ready};
 pub use mem::{empty, repeat, sink, Empty, Repeat, Sink};
 pub use split::{split, ReadHalf, WriteHalf};
 /// std's I/O error types, re-exported as tokio does, so `oneloop::io::Result` reads as
