@@ -29,7 +29,7 @@
 //! | [`task`] | [`spawn`], [`JoinHandle`], the cancellation rule, `yield_now`, `shield`, the waker |
 //! | [`time`] | the timer wheel, `sleep`, `timeout`, `interval` |
 //! | `reactor` (private) | readiness from the OS (mio, or `polling` with the feature of that name) |
-//! | [`io`], [`net`] | async read/write traits and helpers; TCP and UDP sockets, `lookup_host` |
+//! | [`io`], [`net`] | async read/write traits and helpers, `duplex`, std streams; TCP, UDP and Unix sockets, `lookup_host` |
 //! | `http` | HTTP/1.1 client (`Client`) and server (`serve`) on `httparse` (feature `http`) |
 //!
 //! The one `unsafe` corners are listed in DESIGN.md: building the `Waker`, and pin projections.
