@@ -264,3 +264,20 @@ fn local_set_block_on_owns_spawn_local_tasks() {
     });
     assert_eq!(dropped, (true, 1));
 }
+
+#[test]
+fn a_stale_abort_handle_never_touches_the_task_that_reuses_the_slot() {
+    let (stale_finished, newcomer) = run(|| async {
+        let first = oneloop::spawn(async { 1 });
+        let stale = first.abort_handle();
+        first.await.unwrap(); // the slot is free again
+        let second = oneloop::spawn(async {
+            yield_now().await.unwrap();
+            2
+        });
+        stale.abort(); // names the first task: nothing happens to the second
+        (stale.is_finished(), second.await.unwrap())
+    });
+    assert!(stale_finished);
+    assert_eq!(newcomer, 2);
+}
