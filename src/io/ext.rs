@@ -129,6 +129,8 @@ pub trait AsyncReadExt: AsyncRead {
             }
         })
     }
+
+    for_each_number!(read_number_methods);
 }
 
 /// Reads into `buf` until end of stream.
@@ -270,6 +272,8 @@ pub trait AsyncWriteExt: AsyncWrite {
     {
         poll_fn(move |cx| Pin::new(&mut *self).poll_shutdown(cx))
     }
+
+    for_each_number!(write_number_methods);
 }
 
 impl<W: AsyncWrite + ?Sized> AsyncWriteExt for W {}
