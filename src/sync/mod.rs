@@ -23,18 +23,29 @@
 //! | [`Notify`] | `notify.rs` | tokio `Notify` |
 //! | [`mpsc`] | `mpsc/` | tokio `mpsc` (bounded on a semaphore of slots) |
 //! | [`oneshot`] | `oneshot.rs` | tokio `oneshot` |
+//! | [`broadcast`] | `broadcast/` | tokio `broadcast` (a ring; laggards skip ahead) |
+//! | [`watch`] | `watch/` | tokio `watch` (the latest value and its version) |
+//! | [`RwLock`] | `rwlock/` | tokio `RwLock` (a semaphore of `MAX_READS` permits) |
 
+pub mod broadcast;
 mod event;
 pub mod mpsc;
 mod mutex;
 mod notify;
 pub mod oneshot;
+mod rwlock;
 pub(crate) mod semaphore;
 mod wait_list;
+pub mod watch;
 
 pub use event::{Event, EventWait};
 pub use mutex::{Lock, Mutex, MutexGuard, TryLockError};
 pub use notify::{Notified, Notify};
+pub use rwlock::{
+    OwnedRwLockReadGuard, OwnedRwLockWriteGuard, Read as RwLockRead, ReadOwned as RwLockReadOwned,
+    RwLock, RwLockReadGuard, RwLockWriteGuard, Write as RwLockWrite,
+    WriteOwned as RwLockWriteOwned, MAX_READS,
+};
 pub use semaphore::{
     Acquire, AcquireError, AcquireOwned, OwnedSemaphorePermit, Semaphore, SemaphorePermit,
     TryAcquireError,

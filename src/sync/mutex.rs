@@ -225,19 +225,20 @@ impl<T: ?Sized + fmt::Display> fmt::Display for MutexGuard<'_, T> {
     }
 }
 
-/// [`Mutex::try_lock`] failed: the lock is held, or others are queued for it.
+/// [`Mutex::try_lock`] (or `RwLock`'s `try_read`/`try_write`) failed: the lock is held,
+/// or others are queued for it. Its message is tokio's.
 ///
 /// ```
 /// let m = oneloop::sync::Mutex::new(());
 /// let _g = m.try_lock().unwrap();
-/// assert_eq!(m.try_lock().unwrap_err().to_string(), "mutex is locked");
+/// assert_eq!(m.try_lock().unwrap_err().to_string(), "operation would block");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TryLockError(());
+pub struct TryLockError(pub(crate) ());
 
 impl fmt::Display for TryLockError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("mutex is locked")
+        f.write_str("operation would block")
     }
 }
 
