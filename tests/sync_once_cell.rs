@@ -65,11 +65,11 @@ async fn an_initializer_cancelled_midway_hands_the_turn_to_the_next_waiter() {
             "first"
         })
         .await
-        .map(|v| *v)
+        .copied()
     });
     settle().await;
     let c = Rc::clone(&cell);
-    let second = spawn(async move { c.get_or_init(|| async { "second" }).await.map(|v| *v) });
+    let second = spawn(async move { c.get_or_init(|| async { "second" }).await.copied() });
     settle().await;
     assert_eq!(cell.set("x"), Err(SetError::InitializingError("x")));
     first.abort(); // the initializer is dropped midway: the permit passes on
@@ -89,11 +89,11 @@ async fn a_waiter_cancelled_while_another_initializes_gets_cancelled() {
             1
         })
         .await
-        .map(|v| *v)
+        .copied()
     });
     settle().await;
     let c = Rc::clone(&cell);
-    let waiter = spawn(async move { c.get_or_init(|| async { 2 }).await.map(|v| *v) });
+    let waiter = spawn(async move { c.get_or_init(|| async { 2 }).await.copied() });
     settle().await;
     waiter.cancel();
     assert_eq!(bounded("waiter", waiter).await.unwrap(), Err(Cancelled));
@@ -111,14 +111,14 @@ async fn a_failed_try_init_leaves_the_cell_empty_for_the_next() {
             Err(std::io::Error::other("backend down"))
         })
         .await
-        .map(|v| *v)
+        .copied()
         .map_err(|e| e.to_string())
     });
     let c = Rc::clone(&cell);
     let next = spawn(async move {
         c.get_or_try_init(|| async { Ok::<_, std::io::Error>(5) })
             .await
-            .map(|v| *v)
+            .copied()
             .map_err(|e| e.to_string())
     });
     assert_eq!(

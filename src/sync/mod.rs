@@ -18,7 +18,7 @@
 //! | type | file | like |
 //! |---|---|---|
 //! | [`Semaphore`] | `semaphore.rs` | asyncio `Semaphore`, tokio `Semaphore` |
-//! | [`Mutex`] | `mutex.rs` | asyncio `Lock`, tokio `Mutex` (a semaphore of one) |
+//! | [`Mutex`] | `mutex.rs`, `mutex_owned.rs` | asyncio `Lock`, tokio `Mutex` (a semaphore of one) |
 //! | [`Event`] | `event.rs` | asyncio `Event` |
 //! | [`Notify`] | `notify.rs` | tokio `Notify` |
 //! | [`mpsc`] | `mpsc/` | tokio `mpsc` (bounded on a semaphore of slots) |
@@ -34,6 +34,7 @@ pub mod broadcast;
 mod event;
 pub mod mpsc;
 mod mutex;
+mod mutex_owned;
 mod notify;
 mod once_cell;
 pub mod oneshot;
@@ -45,6 +46,7 @@ pub mod watch;
 pub use barrier::{Barrier, BarrierWait, BarrierWaitResult};
 pub use event::{Event, EventWait};
 pub use mutex::{Lock, Mutex, MutexGuard, TryLockError};
+pub use mutex_owned::{LockOwned, OwnedMutexGuard};
 pub use notify::{Notified, Notify};
 pub use once_cell::{OnceCell, SetError};
 pub use rwlock::{
