@@ -9,7 +9,7 @@
 //! whoever still owed it; a receiver whose next position was evicted is told by how many
 //! messages it lagged and jumps to the oldest kept one.
 //!
-//! Receivers with nothing to read wait in a [`WaitList`]; a send (or the last sender
+//! Receivers with nothing to read wait in a `WaitList`; a send (or the last sender
 //! going) wakes them all, marked `Broadcast`: the message stays in the ring, so a waiter
 //! cancelled after its wake-up has nothing to pass on, and loses nothing.
 //!

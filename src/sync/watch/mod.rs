@@ -3,7 +3,7 @@
 //!
 //! The value sits in a `RefCell` beside a *version*, a counter every send moves on. Each
 //! receiver remembers the version it last saw; `changed()` returns as soon as the two
-//! differ, and otherwise waits in a [`WaitList`] that every send wakes whole (`Broadcast`).
+//! differ, and otherwise waits in a `WaitList` that every send wakes whole (`Broadcast`).
 //! A change is never lost: the version is checked before a receiver queues, and on one
 //! thread nothing can slip between the check and the queueing. A receiver cancelled after
 //! its wake-up passes nothing on: the others were woken too, and its own version still
