@@ -172,6 +172,21 @@ pub struct Sender<T> {
     shared: Rc<Shared<T>>,
 }
 
+impl<T: Clone> Sender<T> {
+    /// A sender with no receiver yet (tokio's `Sender::new`): `subscribe` makes them.
+    /// Panics if `capacity` is 0.
+    ///
+    /// ```
+    /// let tx = oneloop::sync::broadcast::Sender::new(4);
+    /// let mut rx = tx.subscribe();
+    /// tx.send(1).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// ```
+    pub fn new(capacity: usize) -> Sender<T> {
+        channel(capacity).0
+    }
+}
+
 impl<T> Sender<T> {
     /// Sends `value` to every receiver alive now and returns how many that is. Never waits:
     /// a full ring drops its oldest message (receivers that had not seen it will lag).

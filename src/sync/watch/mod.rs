@@ -125,6 +125,19 @@ pub struct Sender<T> {
 }
 
 impl<T> Sender<T> {
+    /// A sender with no receiver yet (tokio's `Sender::new`): `subscribe` makes them.
+    ///
+    /// ```
+    /// let tx = oneloop::sync::watch::Sender::new(0);
+    /// assert!(tx.send(1).is_err()); // nobody to send to
+    /// let rx = tx.subscribe();
+    /// tx.send(2).unwrap();
+    /// assert_eq!(*rx.borrow(), 2);
+    /// ```
+    pub fn new(init: T) -> Sender<T> {
+        channel(init).0
+    }
+
     /// Replaces the value and notifies every receiver. Fails, giving the value back and
     /// keeping the old one, if no receiver is alive (tokio's rule).
     ///
