@@ -193,7 +193,8 @@ impl Future for BarrierWait<'_> {
             let replaced = waiters.update_waker(key, cx.waker());
             drop(waiters);
             drop(replaced); // outside the borrow
-                            // Still waiting: woken by the leader of this round.
+
+            // Still waiting: woken by the leader of this round.
             return Poll::Pending;
         }
         waiters.remove(key);

@@ -217,7 +217,8 @@ impl<T: Clone> Future for Recv<'_, T> {
                 };
                 drop(waiters);
                 drop(replaced); // outside the borrow
-                                // Woken by the next send, or by the last sender going away.
+
+                // Woken by the next send, or by the last sender going away.
                 return Poll::Pending;
             }
         };
