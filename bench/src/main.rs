@@ -310,6 +310,11 @@ const GROUPS: &[Group] = &[
             ),
             spec("late.p99_us", "  lateness p99", "us"),
             spec("late.max_us", "  lateness max", "us"),
+            spec(
+                "late.cpu_us",
+                "  loop CPU time, spawn to last join",
+                "us/sleep",
+            ),
         ],
         run: |rt, p| Ok(on_rt!(rt, core::lateness(p.late_n))),
     },
