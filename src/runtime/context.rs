@@ -12,11 +12,9 @@ use std::sync::Arc;
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
-use slab::Slab;
-
 use crate::reactor::Reactor;
 use crate::runtime::stats::Counters;
-use crate::task::cell::Task;
+use crate::task::slab::TaskSlab;
 use crate::task::state::State;
 use crate::task::waker::{Remote, TaskRef};
 use crate::time::wheel::Wheel;
@@ -26,7 +24,7 @@ pub(crate) struct Core {
     /// This loop's id in the waker registry; every waker it makes carries it.
     pub(crate) id: u16,
     /// Every live task, keyed by slot; the slot is half of a task's address.
-    pub(crate) tasks: RefCell<Slab<Task>>,
+    pub(crate) tasks: RefCell<TaskSlab>,
     /// Slots of `Scheduled` tasks, first in first out.
     pub(crate) run_queue: RefCell<VecDeque<u32>>,
     /// Wakers to wake at the start of the next turn, after timers and I/O (`yield_now`,
