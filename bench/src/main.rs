@@ -1,7 +1,8 @@
 //! oneloop against tokio (current_thread) and smol (LocalExecutor + async-io), in one run.
 //!
 //! `cargo run --release -p oneloop-bench -- [--quick] [--same-core] [--only NAME[,NAME..]]
-//! [--rt tokio,smol,oneloop] [--rounds N] [--json PATH] [--list]`. See `bench/README.md` for how to read the table.
+//! [--rt tokio,smol,oneloop] [--rounds N] [--json PATH] [--markdown-into FILE#NAME] [--list]`.
+//! See `bench/README.md` for how to read the table.
 
 mod adapter;
 mod alloc;
@@ -1089,9 +1090,33 @@ fn to_json(res: &Results, groups: &[&Group], p: &Params) -> String {
 
 // ---- main ------------------------------------------------------------------------------------
 
+/// `--markdown-into FILE#NAME`: replaces what lies between the lines
+/// `<!-- oneloop-bench NAME: begin -->` and `<!-- oneloop-bench NAME: end -->` in FILE with
+/// the command that made the table and the table itself, fenced: how README.md's tables are
+/// regenerated, never edited by hand.
+fn markdown_into(target: &str, command: &str, table: &str) -> Result<(), String> {
+    let (path, name) = target
+        .split_once('#')
+        .ok_or("expected FILE#NAME, e.g. README.md#latest")?;
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let begin = format!("<!-- oneloop-bench {name}: begin -->\n");
+    let end = format!("<!-- oneloop-bench {name}: end -->");
+    let start = text
+        .find(&begin)
+        .ok_or_else(|| format!("no line {:?} in {path}", begin.trim()))?
+        + begin.len();
+    let stop = start
+        + text[start..]
+            .find(&end)
+            .ok_or_else(|| format!("no line {end:?} after the begin line in {path}"))?;
+    let block = format!("`{command}`:\n\n```text\n{}\n```\n", table.trim_end());
+    let updated = format!("{}{block}{}", &text[..start], &text[stop..]);
+    std::fs::write(path, updated).map_err(|e| e.to_string())
+}
+
 fn usage() -> ! {
     eprintln!(
-        "usage: oneloop-bench [--quick] [--same-core] [--only NAME[,NAME..]] [--rt tokio,smol,oneloop]\n                     [--rounds N] [--json PATH] [--list]\n\
+        "usage: oneloop-bench [--quick] [--same-core] [--only NAME[,NAME..]] [--rt tokio,smol,oneloop]\n                     [--rounds N] [--json PATH] [--markdown-into FILE#NAME] [--list]\n\
          benchmarks: {}",
         GROUPS.iter().map(|g| g.name).collect::<Vec<_>>().join(", ")
     );
@@ -1128,6 +1153,7 @@ fn init_pinning() -> Option<String> {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = format!("oneloop-bench {}", args.join(" "));
     // Child-process modes of the idle-connection benchmark.
     match args.first().map(String::as_str) {
         Some("--idle-client") if args.len() == 4 => {
@@ -1150,6 +1176,7 @@ fn main() {
     let mut runtimes: Vec<Rt> = RUNTIMES.to_vec();
     let mut only: Option<Vec<String>> = None;
     let mut json: Option<String> = None;
+    let mut markdown: Option<String> = None;
     let mut rounds: Option<usize> = None;
     let mut it = args.into_iter();
     while let Some(a) = it.next() {
@@ -1161,6 +1188,7 @@ fn main() {
                 only = Some(v.split(',').map(str::to_string).collect());
             }
             "--json" => json = Some(it.next().unwrap_or_else(|| usage())),
+            "--markdown-into" => markdown = Some(it.next().unwrap_or_else(|| usage())),
             "--rt" => {
                 let v = it.next().unwrap_or_else(|| usage());
                 let picked: Option<Vec<Rt>> = v.split(',').map(Rt::from_name).collect();
@@ -1320,7 +1348,14 @@ fn main() {
         started.elapsed().as_secs_f64()
     ));
 
-    print!("{}", render(&res, &groups, &p));
+    let table = render(&res, &groups, &p);
+    print!("{table}");
+    if let Some(target) = markdown {
+        if let Err(e) = markdown_into(&target, &command, &table) {
+            eprintln!("could not update {target}: {e}");
+            std::process::exit(1);
+        }
+    }
     if let Some(path) = json {
         if let Err(e) = std::fs::write(&path, to_json(&res, &groups, &p)) {
             eprintln!("could not write {path}: {e}");
