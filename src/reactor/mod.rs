@@ -43,6 +43,11 @@ mod backend;
 #[path = "polling.rs"]
 mod backend;
 pub(crate) mod registration;
+#[cfg(all(
+    not(feature = "polling"),
+    any(target_os = "linux", target_os = "android")
+))]
+mod timer_fd;
 
 use backend::Selector;
 pub(crate) use backend::Unparker;

@@ -15,13 +15,12 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use slab::Slab;
-
 use super::context::{self, Core};
 use super::stats::bump;
 use super::{live_tasks, turn};
 use crate::reactor::Reactor;
 use crate::task::cancel::BUDGET;
+use crate::task::slab::TaskSlab;
 use crate::task::state::State;
 use crate::task::waker::{self, Remote};
 use crate::time::wheel::Wheel;
@@ -163,7 +162,7 @@ impl Builder {
         let id = waker::register(Arc::clone(&remote))?;
         let core = Core {
             id,
-            tasks: RefCell::new(Slab::new()),
+            tasks: RefCell::new(TaskSlab::new()),
             run_queue: RefCell::new(VecDeque::new()),
             deferred: RefCell::new(Vec::new()),
             timers: RefCell::new(Wheel::new()),

@@ -32,6 +32,7 @@ pub(crate) mod cell;
 mod join;
 mod join_set;
 mod local_set;
+pub(crate) mod slab;
 pub(crate) mod state;
 pub(crate) mod waker;
 mod yield_now;
