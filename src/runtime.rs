@@ -14,6 +14,7 @@
 pub(crate) mod context;
 mod entry;
 mod stats;
+pub(crate) mod trace;
 
 use std::any::Any;
 use std::io;
@@ -32,6 +33,7 @@ use crate::task::waker::TaskRef;
 use crate::task::JoinError;
 use context::Core;
 use stats::bump;
+use trace::Phase;
 
 /// Tasks run in one turn before the loop looks at timers and I/O again. Ready tasks can keep
 /// each other busy for ever (a ping-pong over a channel never lets the run queue empty); the
@@ -53,6 +55,7 @@ pub(crate) fn turn(
     max_wait: Option<Duration>,
 ) -> io::Result<Option<Panic>> {
     let started = Instant::now();
+    trace::phase(core, Some(Phase::Wait));
     // 1. How long may we wait?
     let timeout =
         wait_timeout(core, started).map_or(max_wait, |t| Some(max_wait.map_or(t, |m| m.min(t))));
@@ -60,8 +63,10 @@ pub(crate) fn turn(
     let mut wakers = std::mem::take(&mut *core.scratch.borrow_mut());
     let events = core.reactor.poll(timeout, &mut wakers)?;
     bump(&core.counters.io_events, events as u64);
+    trace::phase(core, Some(Phase::Io));
     wake_all(&mut wakers);
     // 3. Wakes from other threads.
+    trace::phase(core, Some(Phase::Remote));
     let remote = core.remote.drain();
     bump(&core.counters.remote_wakes, remote.len() as u64);
     for TaskRef {
@@ -71,15 +76,19 @@ pub(crate) fn turn(
         core.schedule(slot, generation);
     }
     // 4. Fire due timers: every timer whose tick has fully passed.
+    trace::phase(core, Some(Phase::Timers));
     let now_tick = core.tick_passed_at(Instant::now());
     let fired = core.timers.borrow_mut().advance(now_tick, &mut wakers);
     bump(&core.counters.timers_fired, fired as u64);
+    trace::timers_fired(core, fired);
     wake_all(&mut wakers);
     // 5. Deferred wakes (`yield_now`, spent budgets) go behind timers and I/O.
+    trace::phase(core, Some(Phase::Deferred));
     std::mem::swap(&mut wakers, &mut *core.deferred.borrow_mut());
     wake_all(&mut wakers);
     *core.scratch.borrow_mut() = wakers;
     // 6. Run ready tasks.
+    trace::phase(core, Some(Phase::Run));
     let mut ran = 0;
     let mut root_panic = None;
     while ran < MAX_TASKS_PER_TURN {
@@ -102,6 +111,7 @@ pub(crate) fn turn(
             break;
         }
     }
+    trace::phase(core, None);
     bump(&core.counters.turns, 1);
     if core.trace {
         eprintln!(
@@ -172,12 +182,14 @@ fn run_task(core: &Core, slot: u32, root: Option<&mut dyn PollRoot>) -> Option<P
     core.budget.set(BUDGET);
     let waker = core.task_ref(slot, generation).waker();
     let mut cx = Context::from_waker(&waker);
+    trace::poll_begins(core, slot, id.0);
     let result = panic::catch_unwind(AssertUnwindSafe(|| match (&mut cell, root) {
         (Some(cell), _) => cell.as_mut().poll(&mut cx),
         (None, Some(root)) => root.poll_root(&mut cx),
         (None, None) => Poll::Ready(()), // a root left over from a finished block_on
     }));
     core.current.set(None);
+    trace::poll_ends(core);
     match result {
         Ok(Poll::Pending) => {
             let mut tasks = core.tasks.borrow_mut();

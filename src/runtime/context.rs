@@ -16,6 +16,7 @@ use slab::Slab;
 
 use crate::reactor::Reactor;
 use crate::runtime::stats::Counters;
+use crate::runtime::trace::{self, Recorder};
 use crate::task::cell::Task;
 use crate::task::state::State;
 use crate::task::waker::{Remote, TaskRef};
@@ -65,6 +66,9 @@ pub(crate) struct Core {
     pub(crate) counters: Counters,
     /// Print one line per turn on stderr.
     pub(crate) trace: bool,
+    /// The trace file's recorder (`ONELOOP_TRACE=chrome:PATH`); `None`, the default, makes
+    /// every recording hook one branch.
+    pub(crate) recorder: RefCell<Option<Box<Recorder>>>,
 }
 
 thread_local! {
@@ -140,6 +144,7 @@ impl Core {
             State::Idle => {
                 task.state = State::Scheduled;
                 self.run_queue.borrow_mut().push_back(slot);
+                trace::scheduled(self, slot);
             }
             State::Running => task.state = State::Notified,
             State::Scheduled | State::Notified | State::Finished => {}

@@ -109,6 +109,7 @@ impl<T> JoinHandle<T> {
             true
         });
         if requested == Some(true) {
+            crate::runtime::trace::cancel_requested(&self.core, self.id.0);
             // Wake it so the request is delivered now, not whenever it would have woken.
             self.core.schedule(self.slot, self.generation);
             return true;

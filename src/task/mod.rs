@@ -194,6 +194,7 @@ impl Core {
             u32::try_from(slot).expect("more than 2^32 live tasks")
         };
         self.run_queue.borrow_mut().push_back(slot);
+        crate::runtime::trace::spawned(self, slot);
         self.counters.spawned.set(self.counters.spawned.get() + 1);
         (slot, generation, id)
     }
