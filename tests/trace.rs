@@ -79,7 +79,7 @@ fn trace_of_a_small_program_has_its_tasks_polls_phases_timer_and_cancel_in_order
         names,
         [
             (0, "loop"),
-            (1, "task 1"),
+            (1, "root (task 1)"),
             (2, "a (task 2)"),
             (3, "b (task 3)")
         ]

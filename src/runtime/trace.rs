@@ -285,7 +285,9 @@ pub(crate) fn timers_fired(core: &Core, count: usize) {
 pub(crate) fn spawned(core: &Core, slot: u32) {
     with(core, |r| {
         if let Some(task) = core.tasks.borrow().get(slot as usize) {
-            r.tasks.push((task.id.0, task.name.clone()));
+            // The root future of `block_on` is the one task without a cell.
+            let root = task.cell.is_none().then(|| Rc::from("root"));
+            r.tasks.push((task.id.0, task.name.clone().or(root)));
         }
         scheduled_in(r, slot);
     });
