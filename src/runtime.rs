@@ -55,6 +55,7 @@ pub(crate) fn turn(
     max_wait: Option<Duration>,
 ) -> io::Result<Option<Panic>> {
     let started = Instant::now();
+    bump(&core.counters.turns, 1); // counted as it begins: `stats()` inside turn 1 says 1
     trace::phase(core, Some(Phase::Wait));
     // 1. How long may we wait?
     let timeout =
@@ -112,7 +113,6 @@ pub(crate) fn turn(
         }
     }
     trace::phase(core, None);
-    bump(&core.counters.turns, 1);
     if core.trace {
         eprintln!(
             "[oneloop] turn {}: waited {:.1?} (timeout {}), {events} I/O events, {fired} timers fired, ran {ran} tasks, {} alive",
@@ -168,6 +168,7 @@ fn run_task(core: &Core, slot: u32, root: Option<&mut dyn PollRoot>) -> Option<P
         task.state = State::Running;
         task.started = true;
         task.polls += 1;
+        task.waits_on = ""; // this poll's cancellation points will say what it waits on now
         (task.cell.take(), task.generation, task.id, stop)
     };
     if stop {

@@ -314,7 +314,9 @@ impl<T> Drop for JoinHandle<T> {
 
 impl<T> fmt::Debug for JoinHandle<T> {
     /// `Task { id: 2, name: "spin", state: Pending }`, the oneloop version of the line
-    /// asyncio prints for a task object.
+    /// asyncio prints for a task object. `state` is `Pending` (not finished), `Cancelling`
+    /// (not finished, with a cancel request not yet delivered, or aborted) or `Finished`;
+    /// `runtime::TaskState`'s docs map these to the loop's states.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = self
             .with_task(|task| match task.state {
