@@ -11,6 +11,7 @@
 //! 5. **Wake deferred tasks** (`yield_now`, spent budgets): they go behind all of the above.
 //! 6. **Run ready tasks**, first in first out, at most `MAX_TASKS_PER_TURN` (128).
 
+mod callback;
 pub(crate) mod context;
 mod entry;
 mod stats;
@@ -22,6 +23,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
+pub use callback::{call_at, call_later, call_soon, CallbackHandle};
 pub use entry::{block_on, run, Builder, Runtime};
 pub use stats::{stats, tasks, Stats, TaskInfo, TaskState};
 

@@ -4,9 +4,11 @@
 //! running and the lengths of the run queue and the deferred list.
 
 mod net_util;
-mod util;
 
+use std::future::Future;
+use std::pin::pin;
 use std::rc::Rc;
+use std::task::Poll;
 use std::time::Duration;
 
 use oneloop::io::AsyncReadExt;
@@ -24,7 +26,7 @@ fn find(all: &[TaskInfo], name: &str) -> (TaskState, &'static str) {
 
 #[test]
 fn stats_inside_the_first_turn_count_it() {
-    let (turns, run_queue) = util::run(|| async {
+    let (turns, run_queue) = net_util::run(|| async {
         let s = stats();
         (s.turns, s.run_queue)
     });
@@ -48,9 +50,7 @@ fn tasks_and_stats_report_where_each_task_is_now() {
             let go = Rc::clone(&go);
             async move { go.wait().await }
         });
-        let joiner = Builder::new()
-            .name("joiner")
-            .spawn(async move { child.await });
+        let joiner = Builder::new().name("joiner").spawn(child);
         net_util::turns(2).await; // every task has reached its wait
         let queued = Builder::new().name("queued").spawn(async {});
 
@@ -68,8 +68,9 @@ fn tasks_and_stats_report_where_each_task_is_now() {
         assert_eq!((s.run_queue, s.deferred), (1, 0)); // `queued`
         assert!(s.turns >= 3, "{s:?}");
         // One poll of a `yield_now` puts this task's waker on the deferred list.
-        let mut yielding = task::yield_now();
-        assert!(util::poll_once(&mut yielding).await.is_pending());
+        let mut yielding = pin!(task::yield_now());
+        let first = std::future::poll_fn(|cx| Poll::Ready(yielding.as_mut().poll(cx))).await;
+        assert!(first.is_pending());
         assert_eq!(stats().deferred, 1);
 
         go.set();
