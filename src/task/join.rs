@@ -24,6 +24,9 @@ use crate::runtime::context::Core;
 /// awaiting task learns the outcome from the join result (`Ok(Err(Cancelled))` when the
 /// awaited task let the error through).
 ///
+/// "Was it cancelled?" has one answer whichever way it ended, asyncio's `Task.cancelled()`:
+/// [`Outcome::was_cancelled`](crate::task::Outcome::was_cancelled) on the join result.
+///
 /// ```
 /// oneloop::run(async {
 ///     let handle = oneloop::spawn(async { 6 * 7 });
