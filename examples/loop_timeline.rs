@@ -3,8 +3,11 @@
 //! Record a run with `ONELOOP_TRACE=chrome:TRACE.json` (or `Builder::trace_file`), then:
 //!
 //! ```text
-//! cargo run --example loop_timeline -- TRACE.json [-o loop.svg]
+//! cargo run --example loop_timeline -- TRACE.json [-o loop.svg] [--last MS]
 //! ```
+//!
+//! `--last MS` draws only the last MS milliseconds of the run (the end of a program, where
+//! cancellations and cleanups happen, is often a few milliseconds after seconds of waiting).
 //!
 //! Time runs left to right. The top row is the loop: one colour per phase of a turn (the
 //! grey of `wait` is the loop asleep in `epoll_wait`), green ticks above it where timers
@@ -93,14 +96,9 @@ impl Scale {
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (input, output) = match args.as_slice() {
-        [input] => (input.clone(), "loop.svg".to_string()),
-        [input, flag, output] if flag == "-o" => (input.clone(), output.clone()),
-        _ => {
-            eprintln!("usage: loop_timeline TRACE.json [-o loop.svg]");
-            return ExitCode::from(2);
-        }
+    let Some((input, output, last_ms)) = parse_args(std::env::args().skip(1)) else {
+        eprintln!("usage: loop_timeline TRACE.json [-o loop.svg] [--last MS]");
+        return ExitCode::from(2);
     };
     let text = match std::fs::read_to_string(&input) {
         Ok(text) => text,
@@ -120,14 +118,31 @@ fn main() -> ExitCode {
         eprintln!("{input} has no traceEvents: is it a trace file?");
         return ExitCode::FAILURE;
     };
-    let title = format!("{input}: {}", summary(&trace, events));
-    let svg = draw(events, &title);
+    let mut title = format!("{input}: {}", summary(&trace, events));
+    if let Some(ms) = last_ms {
+        let _ = write!(title, "; its last {ms} ms");
+    }
+    let svg = draw(events, &title, last_ms.map(|ms| ms * 1000.0));
     if let Err(e) = std::fs::write(&output, svg) {
         eprintln!("cannot write {output}: {e}");
         return ExitCode::FAILURE;
     }
     println!("wrote {output}");
     ExitCode::SUCCESS
+}
+
+/// `TRACE.json [-o OUT] [--last MS]`, in any order after the input.
+fn parse_args(mut args: impl Iterator<Item = String>) -> Option<(String, String, Option<f64>)> {
+    let input = args.next()?;
+    let (mut output, mut last) = ("loop.svg".to_string(), None);
+    while let Some(flag) = args.next() {
+        match flag.as_str() {
+            "-o" => output = args.next()?,
+            "--last" => last = Some(args.next()?.parse::<f64>().ok().filter(|ms| *ms > 0.0)?),
+            _ => return None,
+        }
+    }
+    Some((input, output, last))
 }
 
 /// Turns, polls and the dropped-events note, for the title.
@@ -143,7 +158,8 @@ fn summary(trace: &Value, events: &[Value]) -> String {
     s
 }
 
-fn draw(events: &[Value], title: &str) -> String {
+/// The SVG of `events`; with `last_us`, of their last `last_us` microseconds only.
+fn draw(events: &[Value], title: &str, last_us: Option<f64>) -> String {
     let num = |e: &Value, key: &str| e[key].as_f64().unwrap_or(0.0);
     let tid = |e: &Value| e["tid"].as_u64().unwrap_or(0);
     // The time span and the rows (the loop, then every task in id order).
@@ -157,6 +173,7 @@ fn draw(events: &[Value], title: &str) -> String {
     } else {
         (0.0, 1.0)
     };
+    let start = last_us.map_or(start, |last| start.max(end - last));
     let scale = Scale {
         start,
         per_px: (end - start) / PLOT_WIDTH as f64,
@@ -176,6 +193,9 @@ fn draw(events: &[Value], title: &str) -> String {
             continue;
         };
         let (ts, name) = (num(e, "ts"), e["name"].as_str().unwrap_or(""));
+        if ts + num(e, "dur") < start {
+            continue; // before the window
+        }
         match (e["ph"].as_str(), name) {
             (Some("X"), "poll") => row.add(&scale, 0, ts, num(e, "dur")),
             (Some("X"), phase) => {

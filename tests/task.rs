@@ -724,11 +724,11 @@ impl Drop for PanicsTwice {
     }
 }
 
-/// `Outcome::was_cancelled` gives one answer for the two shapes of a cancelled join result,
+/// `WasCancelled::was_cancelled` gives one answer for the two shapes of a cancelled join result,
 /// and says "no" for a task that caught its `Cancelled` and finished.
 #[test]
 fn was_cancelled_answers_for_every_way_a_task_ends() {
-    use oneloop::task::Outcome;
+    use oneloop::task::WasCancelled;
     let answers = util::run(|| async {
         let long = || oneloop::time::sleep(std::time::Duration::from_secs(60));
         let never_ran = oneloop::spawn(long());

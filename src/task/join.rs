@@ -25,7 +25,7 @@ use crate::runtime::context::Core;
 /// awaited task let the error through).
 ///
 /// "Was it cancelled?" has one answer whichever way it ended, asyncio's `Task.cancelled()`:
-/// [`Outcome::was_cancelled`](crate::task::Outcome::was_cancelled) on the join result.
+/// [`WasCancelled::was_cancelled`](crate::task::WasCancelled::was_cancelled) on the join result.
 ///
 /// ```
 /// oneloop::run(async {

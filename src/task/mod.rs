@@ -31,9 +31,9 @@ pub(crate) mod cell;
 mod join;
 mod join_set;
 mod local_set;
-mod outcome;
 pub(crate) mod state;
 pub(crate) mod waker;
+mod was_cancelled;
 mod yield_now;
 
 use std::fmt;
@@ -47,7 +47,7 @@ pub use cancel::{cancelling, is_cancelled, shield, uncancel, Cancelled, Shield};
 pub use join::{JoinError, JoinHandle};
 pub use join_set::{JoinNext, JoinSet};
 pub use local_set::LocalSet;
-pub use outcome::Outcome;
+pub use was_cancelled::WasCancelled;
 pub use yield_now::{yield_now, YieldNow};
 
 use crate::runtime::context::{self, Core};

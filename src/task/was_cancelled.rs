@@ -3,7 +3,7 @@
 //! Awaiting a `JoinHandle` tells a cancellation in two shapes: a task cancelled before its
 //! first poll (or aborted) never ran, and gives `Err(JoinError)` with `is_cancelled()`; a
 //! task that ran and let the `Cancelled` out gives `Ok(Err(Cancelled))` (or an `io::Error`
-//! for which [`is_cancelled`](crate::is_cancelled) holds). [`Outcome::was_cancelled`] folds
+//! for which [`is_cancelled`](crate::is_cancelled) holds). [`WasCancelled::was_cancelled`] folds
 //! both into one answer.
 
 use std::io;
@@ -19,7 +19,7 @@ use super::{Cancelled, JoinError};
 /// normally was *not* cancelled: only one whose cancellation went through to its end was.
 ///
 /// ```
-/// use oneloop::task::{self, Outcome};
+/// use oneloop::task::{self, WasCancelled};
 /// use oneloop::time::{sleep, Duration};
 ///
 /// oneloop::run(async {
@@ -39,42 +39,42 @@ use super::{Cancelled, JoinError};
 ///     assert!(!quick.await.was_cancelled());
 /// });
 /// ```
-pub trait Outcome {
+pub trait WasCancelled {
     /// `true` if the task ended by cancellation (see the trait's docs).
     fn was_cancelled(&self) -> bool;
 }
 
-impl Outcome for JoinError {
+impl WasCancelled for JoinError {
     fn was_cancelled(&self) -> bool {
         self.is_cancelled()
     }
 }
 
-impl Outcome for Cancelled {
+impl WasCancelled for Cancelled {
     fn was_cancelled(&self) -> bool {
         true
     }
 }
 
-impl Outcome for () {
+impl WasCancelled for () {
     fn was_cancelled(&self) -> bool {
         false
     }
 }
 
-impl<T> Outcome for Result<T, Cancelled> {
+impl<T> WasCancelled for Result<T, Cancelled> {
     fn was_cancelled(&self) -> bool {
         self.is_err()
     }
 }
 
-impl<T> Outcome for io::Result<T> {
+impl<T> WasCancelled for io::Result<T> {
     fn was_cancelled(&self) -> bool {
         self.as_ref().is_err_and(crate::is_cancelled)
     }
 }
 
-impl<T: Outcome> Outcome for Result<T, JoinError> {
+impl<T: WasCancelled> WasCancelled for Result<T, JoinError> {
     fn was_cancelled(&self) -> bool {
         match self {
             Ok(output) => output.was_cancelled(),
