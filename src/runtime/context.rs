@@ -66,9 +66,11 @@ pub(crate) struct Core {
     pub(crate) counters: Counters,
     /// Print one line per turn on stderr.
     pub(crate) trace: bool,
-    /// The trace file's recorder (`ONELOOP_TRACE=chrome:PATH`); `None`, the default, makes
-    /// every recording hook one branch.
+    /// The trace file's recorder (`ONELOOP_TRACE=chrome:PATH`), if any.
     pub(crate) recorder: RefCell<Option<Box<Recorder>>>,
+    /// `recorder` was set when the loop was built: a plain `bool`, so that with no trace
+    /// file (the default) every recording hook costs one load and one branch.
+    pub(crate) tracing: bool,
 }
 
 thread_local! {

@@ -215,6 +215,7 @@ impl Builder {
             sigint: RefCell::new(std::rc::Weak::new()),
             counters: Default::default(),
             trace,
+            tracing: recorder.is_some(),
             recorder: RefCell::new(recorder),
         };
         Ok(Runtime {

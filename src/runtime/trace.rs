@@ -245,8 +245,13 @@ fn json_str(s: &str) -> String {
 }
 
 /// Runs `f` on the recorder, if this loop has one: the one branch a hook costs when off.
+/// Hooks run at most once per phase of a turn, twice per poll and once per wake that
+/// queues a task.
 #[inline]
 fn with(core: &Core, f: impl FnOnce(&mut Recorder)) {
+    if !core.tracing {
+        return;
+    }
     if let Some(recorder) = core.recorder.borrow_mut().as_deref_mut() {
         f(recorder);
     }
