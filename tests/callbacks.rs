@@ -106,22 +106,44 @@ fn a_callback_cancelling_itself_is_too_late() {
     assert_eq!(result, Some(false));
 }
 
+/// Runs the `callbacks` example, with `ONELOOP_TRACE` set to `trace` if given.
+fn run_example(trace: Option<&std::path::Path>) -> String {
+    let mut command = Command::new(env!("CARGO"));
+    command
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "--quiet", "--example", "callbacks"])
+        .env_remove("ONELOOP_TRACE")
+        .stderr(Stdio::inherit());
+    if let Some(path) = trace {
+        command.env("ONELOOP_TRACE", format!("chrome:{}", path.display()));
+    }
+    let out = util::within(
+        Duration::from_secs(300),
+        "the callbacks example",
+        move || command.output().expect("run cargo run"),
+    );
+    assert!(out.status.success());
+    String::from_utf8_lossy(&out.stdout).into_owned()
+}
+
+/// Also checks `ONELOOP_TRACE=chrome:PATH`: the same output, and a trace file naming the
+/// callbacks' tasks.
 #[test]
 fn callbacks_example_prints_the_same_lines_both_ways() {
-    let out = util::within(Duration::from_secs(300), "the callbacks example", || {
-        Command::new(env!("CARGO"))
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .args(["run", "--quiet", "--example", "callbacks"])
-            .stderr(Stdio::inherit())
-            .output()
-            .expect("run cargo run")
-    });
-    assert!(out.status.success());
-    let text = String::from_utf8_lossy(&out.stdout);
+    let text = run_example(None);
     let (callbacks, coroutine) = text
         .split_once("as a coroutine:\n")
         .expect("both halves printed");
     let callbacks = callbacks.strip_prefix("as callbacks:\n").unwrap();
     assert_eq!(callbacks, "3...\n2...\n1...\nfetched 42\n");
     assert_eq!(callbacks, coroutine);
+
+    let path = std::path::Path::new(env!("CARGO_TARGET_TMPDIR")).join("callbacks-trace.json");
+    let _ = std::fs::remove_file(&path);
+    assert_eq!(run_example(Some(&path)), text);
+    let trace = std::fs::read_to_string(&path).expect("ONELOOP_TRACE=chrome:PATH wrote it");
+    assert!(
+        trace.contains("\"name\":\"call_later (task 2)\""),
+        "{trace}"
+    );
 }
