@@ -12,10 +12,12 @@
 //! 5. **Wake deferred tasks** (`yield_now`, spent budgets): they go behind all of the above.
 //! 6. **Run ready tasks**, first in first out, at most `MAX_TASKS_PER_TURN` (128).
 
+mod callback;
 pub(crate) mod context;
 mod entry;
 mod handle;
 mod stats;
+pub(crate) mod trace;
 
 use std::any::Any;
 use std::io;
@@ -23,6 +25,7 @@ use std::panic::{self, AssertUnwindSafe};
 use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
+pub use callback::{call_at, call_later, call_soon, CallbackHandle};
 pub use entry::{block_on, run, Builder, Runtime};
 pub use handle::{Handle, TryCurrentError};
 pub use stats::{stats, tasks, Stats, TaskInfo, TaskState};
@@ -35,6 +38,7 @@ use crate::task::waker::TaskRef;
 use crate::task::JoinError;
 use context::Core;
 use stats::bump;
+use trace::Phase;
 
 /// Tasks run in one turn before the loop looks at timers and I/O again. Ready tasks can keep
 /// each other busy for ever (a ping-pong over a channel never lets the run queue empty); the
@@ -56,6 +60,8 @@ pub(crate) fn turn(
     max_wait: Option<Duration>,
 ) -> io::Result<Option<Panic>> {
     let started = Instant::now();
+    bump(&core.counters.turns, 1); // counted as it begins: `stats()` inside turn 1 says 1
+    trace::phase(core, Some(Phase::Wait));
     // 1. How long may we wait?
     let timeout =
         wait_timeout(core, started).map_or(max_wait, |t| Some(max_wait.map_or(t, |m| m.min(t))));
@@ -63,8 +69,10 @@ pub(crate) fn turn(
     let mut wakers = std::mem::take(&mut *core.scratch.borrow_mut());
     let events = core.reactor.poll(timeout, &mut wakers)?;
     bump(&core.counters.io_events, events as u64);
+    trace::phase(core, Some(Phase::Io));
     wake_all(&mut wakers);
     // 3. Wakes from other threads.
+    trace::phase(core, Some(Phase::Remote));
     let remote = core.remote.drain();
     bump(&core.counters.remote_wakes, remote.len() as u64);
     for TaskRef {
@@ -74,15 +82,19 @@ pub(crate) fn turn(
         core.schedule(slot, generation);
     }
     // 4. Fire due timers (every timer whose tick has fully passed), cascading on the way.
+    trace::phase(core, Some(Phase::Timers));
     let now_tick = core.tick_passed_at(Instant::now());
     let fired = core.timers.borrow_mut().advance(now_tick, &mut wakers);
     bump(&core.counters.timers_fired, fired as u64);
+    trace::timers_fired(core, fired);
     wake_all(&mut wakers);
     // 5. Deferred wakes (`yield_now`, spent budgets) go behind timers and I/O.
+    trace::phase(core, Some(Phase::Deferred));
     std::mem::swap(&mut wakers, &mut *core.deferred.borrow_mut());
     wake_all(&mut wakers);
     *core.scratch.borrow_mut() = wakers;
     // 6. Run ready tasks.
+    trace::phase(core, Some(Phase::Run));
     let mut ran = 0;
     let mut root_panic = None;
     while ran < MAX_TASKS_PER_TURN {
@@ -105,7 +117,7 @@ pub(crate) fn turn(
             break;
         }
     }
-    bump(&core.counters.turns, 1);
+    trace::phase(core, None);
     if core.trace {
         eprintln!(
             "[oneloop] turn {}: waited {:.1?} (timeout {}), {events} I/O events, {fired} timers fired, ran {ran} tasks, {} alive",
@@ -160,6 +172,7 @@ fn run_task(core: &Core, slot: u32, root: Option<&mut dyn PollRoot>) -> Option<P
         task.state = State::Running;
         task.started = true;
         task.polls += 1;
+        task.waits_on = ""; // this poll's cancellation points will say what it waits on now
         (task.cell.take(), task.generation, task.id, stop)
     };
     if stop {
@@ -174,12 +187,14 @@ fn run_task(core: &Core, slot: u32, root: Option<&mut dyn PollRoot>) -> Option<P
     core.budget.set(BUDGET);
     let waker = core.task_ref(slot, generation).waker();
     let mut cx = Context::from_waker(&waker);
+    trace::poll_begins(core, slot, id.0);
     let result = panic::catch_unwind(AssertUnwindSafe(|| match (&mut cell, root) {
         (Some(cell), _) => cell.as_mut().poll(&mut cx),
         (None, Some(root)) => root.poll_root(&mut cx),
         (None, None) => Poll::Ready(()), // a root left over from a finished block_on
     }));
     core.current.set(None);
+    trace::poll_ends(core);
     match result {
         Ok(Poll::Pending) => {
             let mut tasks = core.tasks.borrow_mut();

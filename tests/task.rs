@@ -723,3 +723,37 @@ impl Drop for PanicsTwice {
         panic!("future destructor failed");
     }
 }
+
+/// `WasCancelled::was_cancelled` gives one answer for the two shapes of a cancelled join result,
+/// and says "no" for a task that caught its `Cancelled` and finished.
+#[test]
+fn was_cancelled_answers_for_every_way_a_task_ends() {
+    use oneloop::task::WasCancelled;
+    let answers = util::run(|| async {
+        let long = || oneloop::time::sleep(std::time::Duration::from_secs(60));
+        let never_ran = oneloop::spawn(long());
+        never_ran.cancel();
+        let aborted = oneloop::spawn(long());
+        let let_through = oneloop::spawn(long());
+        let caught = oneloop::spawn(async move { long().await.is_err() });
+        let io = oneloop::spawn(async move {
+            long().await?;
+            Ok::<(), std::io::Error>(())
+        });
+        oneloop::task::yield_now().await.unwrap();
+        aborted.abort();
+        let_through.cancel();
+        caught.cancel();
+        io.cancel();
+        let caught = caught.await;
+        assert_eq!(caught.as_ref().ok(), Some(&true), "it saw the Cancelled");
+        [
+            never_ran.await.was_cancelled(),
+            aborted.await.was_cancelled(),
+            let_through.await.was_cancelled(),
+            io.await.was_cancelled(),
+            caught.map(|_| ()).was_cancelled(),
+        ]
+    });
+    assert_eq!(answers, [true, true, true, true, false]);
+}

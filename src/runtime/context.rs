@@ -14,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use crate::reactor::Reactor;
 use crate::runtime::stats::Counters;
+use crate::runtime::trace::{self, Recorder};
 use crate::task::slab::TaskSlab;
 use crate::task::state::State;
 use crate::task::waker::{Remote, TaskRef};
@@ -63,6 +64,11 @@ pub(crate) struct Core {
     pub(crate) counters: Counters,
     /// Print one line per turn on stderr.
     pub(crate) trace: bool,
+    /// The trace file's recorder (`ONELOOP_TRACE=chrome:PATH`), if any.
+    pub(crate) recorder: RefCell<Option<Box<Recorder>>>,
+    /// `recorder` was set when the loop was built: a plain `bool`, so that with no trace
+    /// file (the default) every recording hook costs one load and one branch.
+    pub(crate) tracing: bool,
 }
 
 /// One wheel tick is a microsecond: fine enough that rounding a deadline up to a tick adds at
@@ -143,6 +149,7 @@ impl Core {
             State::Idle => {
                 task.state = State::Scheduled;
                 self.run_queue.borrow_mut().push_back(slot);
+                trace::scheduled(self, slot);
             }
             State::Running => task.state = State::Notified,
             State::Scheduled | State::Notified | State::Finished => {}

@@ -9,6 +9,7 @@ use std::collections::VecDeque;
 use std::future::Future;
 use std::io;
 use std::panic;
+use std::path::PathBuf;
 use std::pin::Pin;
 use std::rc::Rc;
 use std::sync::Arc;
@@ -17,6 +18,7 @@ use std::time::{Duration, Instant};
 
 use super::context::{self, Core};
 use super::stats::bump;
+use super::trace::{self, Recorder};
 use super::{live_tasks, turn};
 use crate::reactor::Reactor;
 use crate::task::cancel::BUDGET;
@@ -93,6 +95,7 @@ pub struct Runtime {
 #[derive(Debug, Default)]
 pub struct Builder {
     trace: Option<bool>,
+    trace_file: Option<PathBuf>,
 }
 
 impl Builder {
@@ -147,6 +150,28 @@ impl Builder {
         self
     }
 
+    /// Records the run in a trace file at `path`, written when the `Runtime` is dropped, in
+    /// the Chrome Trace Event Format (JSON) that Perfetto (ui.perfetto.dev) and Chromium's
+    /// trace viewer open, and that `cargo run --example loop_timeline -- PATH` draws as an
+    /// SVG: a track for the loop with a slice per phase of each turn, a track per task with
+    /// a slice per poll, timer fires, cancel requests and deliveries, and an arrow from each
+    /// wake to the poll it caused. DESIGN.md ("Seeing the loop") shows how to read it.
+    /// Without this call, `ONELOOP_TRACE=chrome:PATH` does the same.
+    ///
+    /// ```
+    /// let path = std::env::temp_dir().join("oneloop-doc-trace.json");
+    /// let rt = oneloop::Runtime::builder().trace_file(&path).build()?;
+    /// rt.block_on(async { oneloop::task::yield_now().await.unwrap() });
+    /// drop(rt); // writes the file
+    /// assert!(std::fs::read_to_string(&path)?.contains("\"traceEvents\""));
+    /// # std::fs::remove_file(&path)?;
+    /// # Ok::<(), std::io::Error>(())
+    /// ```
+    pub fn trace_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.trace_file = Some(path.into());
+        self
+    }
+
     /// Creates the loop: its epoll (or `polling`) instance and its cross-thread waker.
     ///
     /// ```
@@ -154,9 +179,19 @@ impl Builder {
     /// # Ok::<(), std::io::Error>(())
     /// ```
     pub fn build(self) -> io::Result<Runtime> {
-        let trace = self.trace.unwrap_or_else(|| {
-            std::env::var_os("ONELOOP_TRACE").is_some_and(|v| v != "0" && !v.is_empty())
-        });
+        // `ONELOOP_TRACE=1`: a line per turn; `ONELOOP_TRACE=chrome:PATH`: a trace file.
+        let env = std::env::var_os("ONELOOP_TRACE").unwrap_or_default();
+        let env_file = env
+            .to_str()
+            .and_then(|v| v.strip_prefix("chrome:"))
+            .map(PathBuf::from);
+        let trace = self
+            .trace
+            .unwrap_or(env_file.is_none() && env != "0" && !env.is_empty());
+        let recorder = self
+            .trace_file
+            .or(env_file)
+            .map(|path| Box::new(Recorder::new(path)));
         let (reactor, unparker) = Reactor::new()?;
         let remote = Arc::new(Remote::new(unparker));
         let id = waker::register(Arc::clone(&remote))?;
@@ -179,6 +214,8 @@ impl Builder {
             sigint: RefCell::new(std::rc::Weak::new()),
             counters: Default::default(),
             trace,
+            tracing: recorder.is_some(),
+            recorder: RefCell::new(recorder),
         };
         Ok(Runtime {
             core: Rc::new(core),
@@ -244,7 +281,7 @@ impl Runtime {
         let core = &self.core;
         let _enter = context::enter(Rc::clone(core));
         super::run_queued_once(core);
-        let live: Vec<(u32, u16)> = core
+        let live: Vec<(u32, u16, u64)> = core
             .tasks
             .borrow_mut()
             .iter_mut()
@@ -252,10 +289,11 @@ impl Runtime {
             .map(|(slot, task)| {
                 task.cancel.requested += 1;
                 task.cancel.undelivered += 1;
-                (slot as u32, task.generation)
+                (slot as u32, task.generation, task.id.0)
             })
             .collect();
-        for (slot, generation) in live {
+        for (slot, generation, id) in live {
+            trace::cancel_requested(core, id);
             core.schedule(slot, generation);
         }
         let deadline = Instant::now() + grace;
@@ -296,6 +334,7 @@ impl Drop for Runtime {
         drop(tasks);
         let deferred = std::mem::take(&mut *self.core.deferred.borrow_mut());
         drop(deferred);
+        trace::finish(&self.core);
         waker::unregister(self.core.id);
     }
 }

@@ -34,7 +34,8 @@ pub(crate) fn bump(counter: &Cell<u64>, by: u64) {
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Stats {
-    /// Turns of the loop so far.
+    /// Turns of the loop begun so far, the one running now included (inside the first
+    /// turn, 1).
     pub turns: u64,
     /// Task polls so far (the root future's included).
     pub polls: u64,
@@ -54,6 +55,11 @@ pub struct Stats {
     pub io_sources: u64,
     /// Wakes that came from other threads through the inject queue.
     pub remote_wakes: u64,
+    /// Tasks in the run queue now (`Scheduled`), to be polled in this turn or the next.
+    pub run_queue: u64,
+    /// Wakers on the deferred list now (`yield_now`, spent budgets), woken in the next
+    /// turn after timers and I/O.
+    pub deferred: u64,
 }
 
 /// The counters of the loop running on this thread. Panics outside a loop.
@@ -69,6 +75,8 @@ pub fn stats() -> Stats {
     let core = context::current("oneloop::runtime::stats");
     let c = &core.counters;
     let timers_pending = core.timers.borrow().len() as u64;
+    let run_queue = core.run_queue.borrow().len() as u64;
+    let deferred = core.deferred.borrow().len() as u64;
     Stats {
         turns: c.turns.get(),
         polls: c.polls.get(),
@@ -80,10 +88,23 @@ pub fn stats() -> Stats {
         io_events: c.io_events.get(),
         io_sources: core.reactor.len() as u64,
         remote_wakes: c.remote_wakes.get(),
+        run_queue,
+        deferred,
     }
 }
 
 /// Where a task stands, as shown by [`tasks`].
+///
+/// The one vocabulary of task states, mapped: the loop's own states (`src/task/state.rs`,
+/// DESIGN.md's diagram) and what a `JoinHandle`'s `Debug` prints are views of the same
+/// thing:
+///
+/// | `TaskState` | the loop's state | `JoinHandle` `Debug` |
+/// |---|---|---|
+/// | `Scheduled` | `Scheduled` (in the run queue) | `Pending`, or `Cancelling` while a cancel request is undelivered or after `abort()` |
+/// | `Running` | `Running`, or `Notified` (woken while being polled) | the same |
+/// | `Waiting` | `Idle` (a waker will schedule it) | the same |
+/// | `Finished` | `Finished` (output stored, not yet taken) | `Finished` |
 ///
 /// ```
 /// use oneloop::runtime::{tasks, TaskState};
@@ -124,7 +145,10 @@ pub struct TaskInfo {
     pub state: TaskState,
     /// How many times it was polled.
     pub polls: u32,
-    /// What the last cancellation point it passed was for (`"sleep"`, `"read"`, ...).
+    /// What a `Waiting` task waits on now: the oneloop future that returned `Pending` in
+    /// its last poll (`"sleep"`, `"read"`, `"join"` for a `JoinHandle`, `"yield"`, ...;
+    /// precisely, the last cancellation point that poll passed). Empty for a task that is
+    /// not `Waiting`, and for one waiting on a future that is not oneloop's.
     pub waits_on: &'static str,
     /// Cancel requests not taken back (as `task::cancelling()` would say for it).
     pub cancelling: u32,
@@ -160,7 +184,10 @@ pub fn tasks() -> Vec<TaskInfo> {
                 State::Finished => TaskState::Finished,
             },
             polls: task.polls,
-            waits_on: task.waits_on,
+            waits_on: match task.state {
+                State::Idle => task.waits_on,
+                _ => "",
+            },
             cancelling: task.cancel.requested,
         })
         .collect()

@@ -117,6 +117,7 @@ fn take_cancel(core: &Core, slot: u32, waits_on: &'static str) -> bool {
     let taken = take_request(core, slot, waits_on);
     if taken {
         core.cancels_delivered.set(core.cancels_delivered.get() + 1);
+        crate::runtime::trace::cancel_delivered(core, slot, waits_on);
     }
     taken
 }

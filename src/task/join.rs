@@ -25,6 +25,9 @@ use crate::runtime::context::Core;
 /// awaiting task learns the outcome from the join result (`Ok(Err(Cancelled))` when the
 /// awaited task let the error through).
 ///
+/// "Was it cancelled?" has one answer whichever way it ended, asyncio's `Task.cancelled()`:
+/// [`WasCancelled::was_cancelled`](crate::task::WasCancelled::was_cancelled) on the join result.
+///
 /// ```
 /// oneloop::run(async {
 ///     let handle = oneloop::spawn(async { 6 * 7 });
@@ -110,6 +113,7 @@ impl<T> JoinHandle<T> {
             true
         });
         if requested == Some(true) {
+            crate::runtime::trace::cancel_requested(&self.core, self.id.0);
             // Wake it so the request is delivered now, not whenever it would have woken.
             self.core.schedule(self.slot, self.generation);
             return true;
@@ -275,7 +279,9 @@ impl<T> Drop for JoinHandle<T> {
 
 impl<T> fmt::Debug for JoinHandle<T> {
     /// `Task { id: 2, name: "spin", state: Pending }`, the oneloop version of the line
-    /// asyncio prints for a task object.
+    /// asyncio prints for a task object. `state` is `Pending` (not finished), `Cancelling`
+    /// (not finished, with a cancel request not yet delivered, or aborted) or `Finished`;
+    /// `runtime::TaskState`'s docs map these to the loop's states.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let state = self
             .with_task(|task| match task.state {

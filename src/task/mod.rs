@@ -35,6 +35,7 @@ mod local_set;
 pub(crate) mod slab;
 pub(crate) mod state;
 pub(crate) mod waker;
+mod was_cancelled;
 mod yield_now;
 
 use std::fmt;
@@ -49,6 +50,7 @@ pub use cancel::{cancelling, is_cancelled, shield, uncancel, Cancelled, Shield};
 pub use join::{JoinError, JoinHandle};
 pub use join_set::{JoinNext, JoinSet};
 pub use local_set::LocalSet;
+pub use was_cancelled::WasCancelled;
 pub use yield_now::{yield_now, YieldNow};
 
 use crate::runtime::context::{self, Core};
@@ -208,6 +210,7 @@ impl Core {
             u32::try_from(slot).expect("more than 2^32 live tasks")
         };
         self.run_queue.borrow_mut().push_back(slot);
+        crate::runtime::trace::spawned(self, slot);
         self.counters.spawned.set(self.counters.spawned.get() + 1);
         (slot, generation, id)
     }

@@ -13,6 +13,11 @@
 //!
 //! A task is in the run queue exactly when it is `Scheduled`, which is what keeps it there
 //! at most once however often it is woken: a wake of a `Scheduled` task does nothing.
+//!
+//! The public views use other words for the same states: `runtime::TaskState` says
+//! `Waiting` for `Idle` and `Running` for `Notified`, and a `JoinHandle`'s `Debug` says
+//! `Pending` (or `Cancelling`) for every state but `Finished`. The table is on
+//! `runtime::TaskState` and in DESIGN.md's glossary.
 
 /// Where one task stands in the loop.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,7 +29,9 @@ pub(crate) enum State {
     /// Being polled right now.
     Running,
     /// Woken while it was being polled: goes straight back to the run queue when the poll
-    /// returns `Pending` (a future that wakes itself, like `yield_now`, relies on this).
+    /// returns `Pending`, to run again in this same turn. (`yield_now` does not wake itself
+    /// during its poll: it puts its waker on the deferred list, so the task runs again only
+    /// in the next turn, behind timers and I/O.)
     Notified,
     /// Its output (or its `JoinError`) is stored; it will never be polled again.
     Finished,
