@@ -43,6 +43,7 @@ extern crate self as oneloop;
 
 #[macro_use]
 mod macros;
+pub mod fs;
 mod gather;
 #[cfg(feature = "http")]
 pub mod http;
