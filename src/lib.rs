@@ -30,6 +30,8 @@
 //! | [`time`] | the timer wheel, `sleep`, `timeout`, `interval` |
 //! | `reactor` (private) | readiness from the OS (mio, or `polling` with the feature of that name) |
 //! | [`io`], [`net`] | async read/write traits and helpers; TCP and UDP sockets, `lookup_host` |
+//! | [`signal`] | `ctrl_c`, `signal::unix::signal`: signals through self-pipes and the reactor |
+//! | [`fs`] | files and directories, on the `spawn_blocking` pool (files are never "not ready") |
 //! | `http` | HTTP/1.1 client (`Client`) and server (`serve`) on `httparse` (feature `http`) |
 //!
 //! The one `unsafe` corners are listed in DESIGN.md: building the `Waker`, and pin projections.
