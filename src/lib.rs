@@ -32,6 +32,7 @@
 //! | [`io`], [`net`] | async read/write traits and helpers; TCP and UDP sockets, `lookup_host` |
 //! | [`signal`] | `ctrl_c`, `signal::unix::signal`: signals through self-pipes and the reactor |
 //! | [`fs`] | files and directories, on the `spawn_blocking` pool (files are never "not ready") |
+//! | [`process`] | `Command`, `Child`: exits through a pidfd (or SIGCHLD), stdio as registered pipes |
 //! | `http` | HTTP/1.1 client (`Client`) and server (`serve`) on `httparse` (feature `http`) |
 //!
 //! The one `unsafe` corners are listed in DESIGN.md: building the `Waker`, and pin projections.
@@ -51,6 +52,7 @@ mod gather;
 pub mod http;
 pub mod io;
 pub mod net;
+pub mod process;
 mod reactor;
 pub mod runtime;
 pub mod signal;

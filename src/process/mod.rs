@@ -1,0 +1,192 @@
+//! `oneloop::process`: child processes in tokio's shape. `Command` builds one (std's
+//! builder underneath; `fork`/`exec` is quick and stays on the loop thread), `Child`
+//! watches its exit through the reactor (a pidfd, or SIGCHLD: see `child.rs`), and its
+//! standard streams are non-blocking pipes registered with the reactor (`pipe.rs`).
+
+mod child;
+mod pipe;
+
+use std::ffi::OsStr;
+use std::io;
+use std::path::Path;
+
+pub use child::Child;
+pub use pipe::{ChildStderr, ChildStdin, ChildStdout};
+pub use std::process::{ExitStatus, Output, Stdio};
+
+/// A process to start (tokio's `process::Command`).
+///
+/// ```
+/// use oneloop::process::Command;
+///
+/// oneloop::run(async {
+///     let output = Command::new("sh").args(["-c", "echo $GREETING; echo err >&2; exit 2"])
+///         .env("GREETING", "hello")
+///         .output()
+///         .await?;
+///     assert_eq!(output.stdout, b"hello\n");
+///     assert_eq!(output.stderr, b"err\n");
+///     assert_eq!(output.status.code(), Some(2));
+///     Ok::<(), std::io::Error>(())
+/// }).unwrap();
+/// ```
+#[derive(Debug)]
+pub struct Command {
+    std: std::process::Command,
+    kill_on_drop: bool,
+}
+
+impl Command {
+    /// A command running `program` (looked up in `PATH` if it has no `/`), with no
+    /// arguments, this process's environment and working directory, and inherited stdio.
+    pub fn new(program: impl AsRef<OsStr>) -> Command {
+        Command::from(std::process::Command::new(program))
+    }
+
+    /// Adds one argument.
+    pub fn arg(&mut self, arg: impl AsRef<OsStr>) -> &mut Command {
+        self.std.arg(arg);
+        self
+    }
+
+    /// Adds arguments.
+    pub fn args<I, S>(&mut self, args: I) -> &mut Command
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<OsStr>,
+    {
+        self.std.args(args);
+        self
+    }
+
+    /// Sets one environment variable of the child.
+    pub fn env(&mut self, key: impl AsRef<OsStr>, value: impl AsRef<OsStr>) -> &mut Command {
+        self.std.env(key, value);
+        self
+    }
+
+    /// Sets several environment variables of the child.
+    pub fn envs<I, K, V>(&mut self, vars: I) -> &mut Command
+    where
+        I: IntoIterator<Item = (K, V)>,
+        K: AsRef<OsStr>,
+        V: AsRef<OsStr>,
+    {
+        self.std.envs(vars);
+        self
+    }
+
+    /// Removes one variable from the child's environment.
+    pub fn env_remove(&mut self, key: impl AsRef<OsStr>) -> &mut Command {
+        self.std.env_remove(key);
+        self
+    }
+
+    /// Starts the child with an empty environment (plus what `env` adds).
+    pub fn env_clear(&mut self) -> &mut Command {
+        self.std.env_clear();
+        self
+    }
+
+    /// The child's working directory.
+    pub fn current_dir(&mut self, dir: impl AsRef<Path>) -> &mut Command {
+        self.std.current_dir(dir);
+        self
+    }
+
+    /// The child's stdin: `Stdio::piped()` gives a [`ChildStdin`] in `Child::stdin`.
+    pub fn stdin(&mut self, cfg: impl Into<Stdio>) -> &mut Command {
+        self.std.stdin(cfg);
+        self
+    }
+
+    /// The child's stdout: `Stdio::piped()` gives a [`ChildStdout`] in `Child::stdout`.
+    pub fn stdout(&mut self, cfg: impl Into<Stdio>) -> &mut Command {
+        self.std.stdout(cfg);
+        self
+    }
+
+    /// The child's stderr: `Stdio::piped()` gives a [`ChildStderr`] in `Child::stderr`.
+    pub fn stderr(&mut self, cfg: impl Into<Stdio>) -> &mut Command {
+        self.std.stderr(cfg);
+        self
+    }
+
+    /// Whether dropping the [`Child`] (or a cancelled `output()`/`status()`) kills the
+    /// process with SIGKILL. Off by default, as tokio's: a dropped child runs on.
+    ///
+    /// ```
+    /// # oneloop::run(async {
+    /// let child = oneloop::process::Command::new("sleep").arg("60").kill_on_drop(true).spawn()?;
+    /// drop(child); // killed, and reaped by a short-lived thread
+    /// # Ok::<(), std::io::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn kill_on_drop(&mut self, kill_on_drop: bool) -> &mut Command {
+        self.kill_on_drop = kill_on_drop;
+        self
+    }
+
+    /// The std builder underneath, for options this one does not forward
+    /// (`std::os::unix::process::CommandExt`: `uid`, `process_group`, ...).
+    pub fn as_std_mut(&mut self) -> &mut std::process::Command {
+        &mut self.std
+    }
+
+    /// Starts the child. Must be called inside a loop (its pipes and exit watch are
+    /// registered with the loop's reactor).
+    ///
+    /// ```
+    /// # oneloop::run(async {
+    /// let err = oneloop::process::Command::new("/no/such/program").spawn().unwrap_err();
+    /// assert_eq!(err.kind(), std::io::ErrorKind::NotFound);
+    /// # });
+    /// ```
+    pub fn spawn(&mut self) -> io::Result<Child> {
+        let std = self.std.spawn()?;
+        Child::new(std, self.kill_on_drop)
+    }
+
+    /// Runs the child to its end and returns its status. stdio is inherited unless set.
+    /// A cancellation point: cancelled, the child runs on (killed if `kill_on_drop`).
+    ///
+    /// ```
+    /// # oneloop::run(async {
+    /// assert!(oneloop::process::Command::new("true").status().await?.success());
+    /// # Ok::<(), std::io::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn status(&mut self) -> io::Result<ExitStatus> {
+        let mut child = self.spawn()?;
+        // As tokio's: streams set to piped are closed, not read.
+        drop((child.stdin.take(), child.stdout.take(), child.stderr.take()));
+        child.wait().await
+    }
+
+    /// Runs the child to its end, collecting its stdout and stderr (both set to piped, as
+    /// tokio's `output` does; stdin stays as set, inherited by default). A cancellation
+    /// point: cancelled, the child runs on (killed if `kill_on_drop`).
+    ///
+    /// ```
+    /// # oneloop::run(async {
+    /// let out = oneloop::process::Command::new("echo").arg("hi").output().await?;
+    /// assert_eq!(out.stdout, b"hi\n");
+    /// assert!(out.status.success());
+    /// # Ok::<(), std::io::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub async fn output(&mut self) -> io::Result<Output> {
+        self.std.stdout(Stdio::piped());
+        self.std.stderr(Stdio::piped());
+        self.spawn()?.wait_with_output().await
+    }
+}
+
+impl From<std::process::Command> for Command {
+    fn from(std: std::process::Command) -> Command {
+        Command {
+            std,
+            kill_on_drop: false,
+        }
+    }
+}
