@@ -1,12 +1,15 @@
-//! The tokio swap, proven (issue 4, scope item 4).
+//! The tokio swap, proven.
 //!
-//! `tokio_swap/originals/*.rs` are three programs written for tokio, as a tokio user writes
-//! them: an echo server with clients, a chat room over mpsc, and a bounded concurrent fetcher
-//! (`Arc<Semaphore>` + `JoinSet` + `timeout` + `select!` + a cancel signal). They are not
-//! compiled here (oneloop's tests do not depend on tokio); they were compiled and run against
-//! tokio 1 (`features = ["full"]`) in a scratch crate, and the transcripts below are what they
-//! printed there. `tokio_swap/*.rs` are the ports: the original with `tokio` renamed to
-//! `oneloop` plus only the edits README's "Porting from tokio" lists, which
+//! `tokio_swap/originals/*.rs` are six programs written for tokio, as a tokio user writes
+//! them: an echo server with clients, a chat room over mpsc, a bounded concurrent fetcher
+//! (`Arc<Semaphore>` + `JoinSet` + `timeout` + `select!` + a cancel signal), a log tailer
+//! with rotation (`fs`), a job runner (`process`), and a server that reloads its
+//! configuration on SIGHUP and stops on SIGTERM (`signal::unix`, `fs`, `process`). They are
+//! not compiled here (oneloop's tests do not depend on tokio); they were compiled and run
+//! against tokio 1 in a scratch crate (the first three with `features = ["full"]`, the last
+//! three with the features they use), and the transcripts below are what they printed
+//! there. `tokio_swap/*.rs` are the ports: the original with `tokio` renamed to `oneloop`
+//! plus only the edits README's "Porting from tokio" lists, which
 //! `ports_differ_from_originals_only_by_listed_edits` checks line by line.
 
 // The ports keep tokio's `Arc<Semaphore>` / `Arc<Mutex<_>>` / `Arc<Notify>` (`acquire_owned`
@@ -20,6 +23,13 @@ mod echo;
 #[allow(clippy::arc_with_non_send_sync)]
 #[path = "tokio_swap/fetcher.rs"]
 mod fetcher;
+#[allow(clippy::arc_with_non_send_sync)]
+#[path = "tokio_swap/jobs.rs"]
+mod jobs;
+#[path = "tokio_swap/logtail.rs"]
+mod logtail;
+#[path = "tokio_swap/reloader.rs"]
+mod reloader;
 
 use std::time::Duration;
 
@@ -62,6 +72,21 @@ fn chat_port_matches_tokio_transcript() {
 #[test]
 fn fetcher_port_matches_tokio_transcript() {
     check("fetcher", fetcher::run, FETCHER);
+}
+
+#[test]
+fn logtail_port_matches_tokio_transcript() {
+    check("logtail", logtail::run, LOGTAIL);
+}
+
+#[test]
+fn jobs_port_matches_tokio_transcript() {
+    check("jobs", jobs::run, JOBS);
+}
+
+#[test]
+fn reloader_port_matches_tokio_transcript() {
+    check("reloader", reloader::run, RELOADER);
 }
 
 // ---- The edits a port may make. ---------------------------------------------------------
@@ -261,6 +286,21 @@ fn ports_differ_from_originals_only_by_listed_edits() {
             include_str!("tokio_swap/originals/fetcher.rs"),
             include_str!("tokio_swap/fetcher.rs"),
         ),
+        (
+            "logtail",
+            include_str!("tokio_swap/originals/logtail.rs"),
+            include_str!("tokio_swap/logtail.rs"),
+        ),
+        (
+            "jobs",
+            include_str!("tokio_swap/originals/jobs.rs"),
+            include_str!("tokio_swap/jobs.rs"),
+        ),
+        (
+            "reloader",
+            include_str!("tokio_swap/originals/reloader.rs"),
+            include_str!("tokio_swap/reloader.rs"),
+        ),
     ];
     let mut failures = Vec::new();
     for (name, original, port) in pairs {
@@ -422,3 +462,40 @@ at most 3 in flight: true
 batch 2: 0 finished, 5 aborted by the signal
 stuck requests seen: 3
 permits back: 3";
+
+const LOGTAIL: &str = r#"
+tail: INFO request 0 took 0 ms
+tail: WARN request 1 took 7 ms
+tail: INFO request 2 took 14 ms
+tail: ERROR request 3 took 21 ms
+tail: (rotated)
+tail: INFO request 4 took 28 ms
+tail: WARN request 5 took 35 ms
+tail: INFO request 6 took 42 ms
+tail: ERROR request 7 took 49 ms
+per level: {"ERROR": 2, "INFO": 4, "WARN": 2}
+files: app.log (110 bytes), app.log.1 (103 bytes)
+removed: true"#;
+
+const JOBS: &str = r#"
+hello: exit status: 0 | 17 bytes out, first line "hello from hello" | err ""
+count: exit status: 0 | 6 bytes out, first line "1" | err ""
+fails: exit status: 4 | 0 bytes out, first line "" | err "about to fail"
+slow: killed after the deadline
+big: exit status: 0 | 108894 bytes out, first line "1" | err ""
+permits back: 2
+apple
+fig
+pear
+sort exited: exit status: 0
+hand-killed: running before true, signal Some(9), id after None
+status: Some(9) success false"#;
+
+const RELOADER: &str = r#"
+ready: hello, v1
+asked: hello, v1
+reloaded: hello, v2
+asked: hello, v2
+asked: hello, v2
+terminating after 3 connections
+served: 3"#;

@@ -7,6 +7,7 @@ mod child;
 mod pipe;
 
 use std::ffi::OsStr;
+use std::future::Future;
 use std::io;
 use std::path::Path;
 
@@ -148,6 +149,8 @@ impl Command {
     }
 
     /// Runs the child to its end and returns its status. stdio is inherited unless set.
+    /// As tokio's, the child is started by this call, not by the first poll, and the
+    /// future borrows nothing from the `Command`.
     /// A cancellation point: cancelled, the child runs on (killed if `kill_on_drop`).
     ///
     /// ```
@@ -156,15 +159,19 @@ impl Command {
     /// # Ok::<(), std::io::Error>(())
     /// # }).unwrap();
     /// ```
-    pub async fn status(&mut self) -> io::Result<ExitStatus> {
-        let mut child = self.spawn()?;
-        // As tokio's: streams set to piped are closed, not read.
-        drop((child.stdin.take(), child.stdout.take(), child.stderr.take()));
-        child.wait().await
+    pub fn status(&mut self) -> impl Future<Output = io::Result<ExitStatus>> {
+        let child = self.spawn();
+        async {
+            let mut child = child?;
+            // As tokio's: streams set to piped are closed, not read.
+            drop((child.stdin.take(), child.stdout.take(), child.stderr.take()));
+            child.wait().await
+        }
     }
 
     /// Runs the child to its end, collecting its stdout and stderr (both set to piped, as
-    /// tokio's `output` does; stdin stays as set, inherited by default). A cancellation
+    /// tokio's `output` does; stdin stays as set, inherited by default). Started by this
+    /// call; the future borrows nothing from the `Command` (as tokio's). A cancellation
     /// point: cancelled, the child runs on (killed if `kill_on_drop`).
     ///
     /// ```
@@ -175,10 +182,11 @@ impl Command {
     /// # Ok::<(), std::io::Error>(())
     /// # }).unwrap();
     /// ```
-    pub async fn output(&mut self) -> io::Result<Output> {
+    pub fn output(&mut self) -> impl Future<Output = io::Result<Output>> {
         self.std.stdout(Stdio::piped());
         self.std.stderr(Stdio::piped());
-        self.spawn()?.wait_with_output().await
+        let child = self.spawn();
+        async { child?.wait_with_output().await }
     }
 }
 
