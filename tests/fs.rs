@@ -246,3 +246,38 @@ fn cancelled_free_function_is_delivered() {
         drop(std::fs::OpenOptions::new().write(true).open(&path).unwrap());
     });
 }
+
+#[test]
+fn seek_moves_between_reads_and_writes() {
+    use oneloop::io::AsyncSeekExt;
+    use std::io::SeekFrom;
+    run(|| async {
+        let dir = TempDir::new("seek");
+        let path = dir.0.join("f");
+        let mut file = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&path)
+            .await
+            .unwrap();
+        file.write_all(b"abcdefghij").await.unwrap(); // write-behind: seek waits for it
+        assert_eq!(file.seek(SeekFrom::Start(2)).await.unwrap(), 2);
+        let mut two = [0u8; 2];
+        file.read_exact(&mut two).await.unwrap();
+        assert_eq!(&two, b"cd");
+        assert_eq!(file.seek(SeekFrom::Current(1)).await.unwrap(), 5);
+        file.read_exact(&mut two).await.unwrap();
+        assert_eq!(&two, b"fg");
+        assert_eq!(file.seek(SeekFrom::End(-1)).await.unwrap(), 9);
+        file.write_all(b"J!").await.unwrap();
+        file.rewind().await.unwrap();
+        let mut all = String::new();
+        file.read_to_string(&mut all).await.unwrap();
+        assert_eq!(all, "abcdefghiJ!");
+        assert_eq!(file.stream_position().await.unwrap(), 11);
+        let std = file.try_into_std().expect("no job in flight");
+        assert_eq!(std.metadata().unwrap().len(), 11);
+    });
+}

@@ -120,6 +120,26 @@ const RULES: &[Rule] = &[
         Some("In a `select!` branch on `recv()`, wrap the pattern in `Ok(..)`: `Some(msg) = rx.recv() =>`\n  becomes `Ok(Some(msg)) = rx.recv() =>`."),
         select_recv_pattern,
     ),
+    (
+        "Signal::recv().await gives Result<Option<()>, Cancelled>",
+        Some("`signal::unix::Signal::recv().await` likewise returns `Result<Option<()>, Cancelled>`\n  (and `poll_recv` a `Poll` of it): the same `?` or `.ok().flatten()`."),
+        |orig, port| suffixed(orig, port, &["recv"], &["?", ".ok().flatten()"]),
+    ),
+    (
+        "SendError(v) patterns gain `, ..`",
+        Some("the pattern `Err(SendError(v))` becomes `Err(SendError(v, ..))`;"),
+        send_error_pattern,
+    ),
+    (
+        "File::into_std().await returns an io::Result",
+        Some("`fs::File::into_std().await` returns `io::Result<std::fs::File>` (its wait can be\n  cancelled): add `?`."),
+        |orig, port| suffixed(orig, port, &["into_std"], &["?"]),
+    ),
+    (
+        "a File that syncs or sets its length is `let mut`",
+        Some("`fs::File::sync_all`, `sync_data` and `set_len` take `&mut self` (tokio's take `&self`,\n  with a lock inside the file): declare the file `let mut`."),
+        file_let_mut,
+    ),
 ];
 
 fn squeeze(s: &str) -> String {
@@ -222,6 +242,28 @@ fn select_recv_pattern(orig: &str, port: &str) -> bool {
     };
     let (pattern, rest) = orig.split_at(eq);
     rest.contains(".recv()=>") && port == format!("Ok({pattern}){rest}")
+}
+
+/// `SendError(x)` in a pattern becomes `SendError(x, ..)`.
+fn send_error_pattern(orig: &str, port: &str) -> bool {
+    let (orig, port) = (squeeze(orig), squeeze(port));
+    let Some(at) = orig.find("SendError(") else {
+        return false;
+    };
+    let inner = at + "SendError(".len();
+    let Some(close) = orig[inner..].find(')').map(|i| inner + i) else {
+        return false;
+    };
+    port == format!("{},..{}", &orig[..close], &orig[close..])
+}
+
+/// `let file = File::...` becomes `let mut file = File::...`.
+fn file_let_mut(orig: &str, port: &str) -> bool {
+    let (orig, port) = (squeeze(orig), squeeze(port));
+    orig.starts_with("let")
+        && !orig.starts_with("letmut")
+        && orig.contains("File::")
+        && port == orig.replacen("let", "letmut", 1)
 }
 
 /// The longest common subsequence of lines, as the pairs of differing blocks between.
@@ -353,6 +395,15 @@ fn edit_rules_refuse_other_edits() {
             "let x = f(a.recv().await, b.recv().await);",
             "let x = f(a.recv().await?, b.recv().await);",
         ),
+        ("Err(SendError(v)) => v,", "Err(SendError(v, ..)) => v,"),
+        (
+            "let std = file.into_std().await;",
+            "let std = file.into_std().await?;",
+        ),
+        (
+            "let file = File::create(&path).await?;",
+            "let mut file = File::create(&path).await?;",
+        ),
     ];
     for (orig, port) in ok {
         assert!(explained(orig, port).is_some(), "refused: {orig} -> {port}");
@@ -365,6 +416,12 @@ fn edit_rules_refuse_other_edits() {
         ("let x = other().await;", "let x = other().await?;"),
         ("Some(x) = fut => {", "Ok(Some(x)) = fut => {"),
         ("let a = 1;", "let a = 2;"),
+        ("Err(SendError(v)) => v,", "Err(SendError(v, w)) => v,"),
+        ("let x = 1;", "let mut x = 1;"),
+        (
+            "let std = file.into_std().await;",
+            "let std = file.into_std().await.unwrap();",
+        ),
     ];
     for (orig, port) in refused {
         assert_eq!(explained(orig, port), None, "accepted: {orig} -> {port}");

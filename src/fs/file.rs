@@ -13,6 +13,8 @@
 //!   `flush` reports its error. So a write whose future returned `Ok` completes even if the
 //!   task is then cancelled or the `File` dropped; a write cancelled before it returned did
 //!   nothing.
+//! * **Seek** ([`AsyncSeek`]): waits for the job in flight, then `lseek(2)` on the loop
+//!   thread (it never touches the disk).
 
 use std::fmt;
 use std::future::Future;
@@ -23,7 +25,7 @@ use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
 use super::{asyncify, OpenOptions};
-use crate::io::{AsyncRead, AsyncWrite};
+use crate::io::{AsyncRead, AsyncSeek, AsyncWrite};
 use crate::task::cancel::poll_proceed;
 use crate::task::{spawn_blocking, JoinHandle};
 
@@ -54,6 +56,8 @@ pub struct File {
     /// A write-behind job failed while a read waited for it: the next write or flush says
     /// so (the kind only: the error itself was consumed where it surfaced, as in tokio).
     last_write_err: Option<io::ErrorKind>,
+    /// The outcome of a seek started by `start_seek`, for `poll_complete` to hand out.
+    seek_result: Option<io::Result<u64>>,
 }
 
 enum State {
@@ -153,6 +157,7 @@ impl File {
             std: Arc::new(std),
             state: State::Idle(Some(Buf::default())),
             last_write_err: None,
+            seek_result: None,
         }
     }
 
@@ -246,6 +251,36 @@ impl File {
         seek_back(&self.std, back)?;
         // The job just finished and gave back its clone: ours is the only one left.
         Arc::try_unwrap(self.std).map_err(|_| io::Error::other("file still shared with a job"))
+    }
+
+    /// Gives the `std::fs::File` back at once if no job is in flight, else the `File`
+    /// unchanged (tokio's `try_into_std`).
+    ///
+    /// ```
+    /// # oneloop::run(async {
+    /// let file = oneloop::fs::File::open(std::env::temp_dir()).await?;
+    /// assert!(file.try_into_std().is_ok());
+    /// # Ok::<(), std::io::Error>(())
+    /// # }).unwrap();
+    /// ```
+    pub fn try_into_std(self) -> Result<std::fs::File, File> {
+        let back = match &self.state {
+            State::Idle(Some(buf)) => buf.unread() as i64,
+            State::Idle(None) => 0,
+            State::Busy(_) => return Err(self),
+        };
+        // A cancelled metadata() job may still hold a clone: then give `self` back. Only
+        // pool threads drop clones meanwhile, so a count of 1 stays 1.
+        if Arc::strong_count(&self.std) != 1 || (back > 0 && seek_back(&self.std, back).is_err()) {
+            return Err(self);
+        }
+        let File { std, state, .. } = self;
+        Arc::try_unwrap(std).map_err(|std| File {
+            std,
+            state,
+            last_write_err: None,
+            seek_result: None,
+        })
     }
 
     /// Waits for the job in flight (a cancellation point) and returns how many bytes were
@@ -388,6 +423,44 @@ impl AsyncWrite for File {
     /// A file has no write side to shut: the same as `flush`.
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.poll_flush(cx)
+    }
+}
+
+/// Seeking needs no pool thread: `lseek(2)` only sets the descriptor's offset, it never
+/// waits for the disk. What the pool is for is the operation in flight, which
+/// `poll_complete` waits for first (the `seek` future calls it before `start_seek`).
+impl AsyncSeek for File {
+    fn start_seek(self: Pin<&mut Self>, position: SeekFrom) -> io::Result<()> {
+        let this = self.get_mut();
+        let mut buf = this.take_buf()?;
+        // Bytes read ahead and not handed out: the reader's position is that far back.
+        let position = match position {
+            SeekFrom::Current(n) => SeekFrom::Current(n - buf.unread() as i64),
+            other => other,
+        };
+        buf.clear();
+        this.state = State::Idle(Some(buf));
+        this.seek_result = Some((&*this.std).seek(position));
+        Ok(())
+    }
+
+    fn poll_complete(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<u64>> {
+        let this = self.get_mut();
+        ready!(poll_proceed(cx, "fs::File seek"))?;
+        // Pending: woken by the pool thread when the job in flight is done.
+        ready!(this.poll_flush_priv(cx))?;
+        if let Some(result) = this.seek_result.take() {
+            return Poll::Ready(result);
+        }
+        let unread = match &this.state {
+            State::Idle(Some(buf)) => buf.unread() as u64,
+            _ => 0,
+        };
+        Poll::Ready(
+            (&*this.std)
+                .stream_position()
+                .map(|p| p.saturating_sub(unread)),
+        )
     }
 }
 

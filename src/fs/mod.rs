@@ -262,3 +262,77 @@ pub async fn canonicalize(path: impl AsRef<Path>) -> io::Result<PathBuf> {
     let path = path.as_ref().to_owned();
     asyncify("fs::canonicalize", move || std::fs::canonicalize(path)).await
 }
+
+/// A path's metadata, not following a final symbolic link.
+///
+/// ```
+/// # oneloop::run(async {
+/// let link = std::env::temp_dir().join(format!("oneloop-doc-slm-{}", std::process::id()));
+/// oneloop::fs::symlink("/", &link).await?;
+/// assert!(oneloop::fs::symlink_metadata(&link).await?.file_type().is_symlink());
+/// assert_eq!(oneloop::fs::read_link(&link).await?, std::path::Path::new("/"));
+/// oneloop::fs::remove_file(&link).await
+/// # }).unwrap();
+/// ```
+pub async fn symlink_metadata(path: impl AsRef<Path>) -> io::Result<std::fs::Metadata> {
+    let path = path.as_ref().to_owned();
+    asyncify("fs::symlink_metadata", move || {
+        std::fs::symlink_metadata(path)
+    })
+    .await
+}
+
+/// Creates a symbolic link at `link` pointing to `original` (tokio's `fs::symlink`, Unix).
+pub async fn symlink(original: impl AsRef<Path>, link: impl AsRef<Path>) -> io::Result<()> {
+    let (original, link) = (original.as_ref().to_owned(), link.as_ref().to_owned());
+    asyncify("fs::symlink", move || {
+        std::os::unix::fs::symlink(original, link)
+    })
+    .await
+}
+
+/// Where a symbolic link points.
+pub async fn read_link(path: impl AsRef<Path>) -> io::Result<PathBuf> {
+    let path = path.as_ref().to_owned();
+    asyncify("fs::read_link", move || std::fs::read_link(path)).await
+}
+
+/// Creates a hard link `link` to the file `original`.
+///
+/// ```
+/// # oneloop::run(async {
+/// let a = std::env::temp_dir().join(format!("oneloop-doc-hl-{}", std::process::id()));
+/// let b = a.with_extension("link");
+/// oneloop::fs::write(&a, "same").await?;
+/// oneloop::fs::hard_link(&a, &b).await?;
+/// assert_eq!(oneloop::fs::read_to_string(&b).await?, "same");
+/// oneloop::fs::remove_file(&a).await?;
+/// oneloop::fs::remove_file(&b).await
+/// # }).unwrap();
+/// ```
+pub async fn hard_link(original: impl AsRef<Path>, link: impl AsRef<Path>) -> io::Result<()> {
+    let (original, link) = (original.as_ref().to_owned(), link.as_ref().to_owned());
+    asyncify("fs::hard_link", move || std::fs::hard_link(original, link)).await
+}
+
+/// Sets a path's permissions.
+///
+/// ```
+/// use std::os::unix::fs::PermissionsExt;
+///
+/// # oneloop::run(async {
+/// let path = std::env::temp_dir().join(format!("oneloop-doc-perm-{}", std::process::id()));
+/// oneloop::fs::write(&path, "").await?;
+/// oneloop::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).await?;
+/// let mode = oneloop::fs::metadata(&path).await?.permissions().mode();
+/// assert_eq!(mode & 0o777, 0o600);
+/// oneloop::fs::remove_file(&path).await
+/// # }).unwrap();
+/// ```
+pub async fn set_permissions(path: impl AsRef<Path>, perm: std::fs::Permissions) -> io::Result<()> {
+    let path = path.as_ref().to_owned();
+    asyncify("fs::set_permissions", move || {
+        std::fs::set_permissions(path, perm)
+    })
+    .await
+}

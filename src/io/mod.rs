@@ -1,5 +1,5 @@
-//! Async I/O traits and helpers: `AsyncRead`, `AsyncWrite`, `AsyncBufRead`, their `Ext`
-//! traits, `BufReader`, `BufWriter`, `split` and `copy`.
+//! Async I/O traits and helpers: `AsyncRead`, `AsyncWrite`, `AsyncBufRead`, `AsyncSeek`,
+//! their `Ext` traits, `BufReader`, `BufWriter`, `split` and `copy`.
 //!
 //! The traits have tokio's shape, except that `poll_read` fills a plain `&mut [u8]` (no
 //! `ReadBuf`): `Ok(0)` means end of stream (or an empty `buf`).
@@ -16,6 +16,7 @@ mod buf_reader;
 mod buf_writer;
 mod copy;
 mod ext;
+mod seek;
 mod split;
 
 use std::io;
@@ -28,6 +29,7 @@ pub use buf_reader::BufReader;
 pub use buf_writer::BufWriter;
 pub use copy::copy;
 pub use ext::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, Lines};
+pub use seek::{AsyncSeek, AsyncSeekExt, Seek};
 pub use split::{split, ReadHalf, WriteHalf};
 
 /// Reads bytes asynchronously (tokio's `AsyncRead`, with a plain slice for the buffer).

@@ -128,8 +128,33 @@ impl Command {
         self
     }
 
+    /// Runs the child as user `id` (Unix).
+    pub fn uid(&mut self, id: u32) -> &mut Command {
+        std::os::unix::process::CommandExt::uid(&mut self.std, id);
+        self
+    }
+
+    /// Runs the child with group `id` (Unix).
+    pub fn gid(&mut self, id: u32) -> &mut Command {
+        std::os::unix::process::CommandExt::gid(&mut self.std, id);
+        self
+    }
+
+    /// Puts the child in process group `pgroup` (0: a new group led by the child), so a
+    /// Ctrl-C at the terminal does not reach it (Unix).
+    pub fn process_group(&mut self, pgroup: i32) -> &mut Command {
+        std::os::unix::process::CommandExt::process_group(&mut self.std, pgroup);
+        self
+    }
+
+    /// Sets the child's `argv[0]` (what it sees as its own name; Unix).
+    pub fn arg0(&mut self, arg: impl AsRef<OsStr>) -> &mut Command {
+        std::os::unix::process::CommandExt::arg0(&mut self.std, arg);
+        self
+    }
+
     /// The std builder underneath, for options this one does not forward
-    /// (`std::os::unix::process::CommandExt`: `uid`, `process_group`, ...).
+    /// (`std::os::unix::process::CommandExt::pre_exec`, ...).
     pub fn as_std_mut(&mut self) -> &mut std::process::Command {
         &mut self.std
     }
