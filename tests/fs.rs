@@ -281,3 +281,29 @@ fn seek_moves_between_reads_and_writes() {
         assert_eq!(std.metadata().unwrap().len(), 11);
     });
 }
+
+#[test]
+fn a_file_read_is_one_trip_to_the_pool() {
+    run(|| async {
+        let dir = TempDir::new("trip");
+        let path = dir.0.join("f");
+        fs::write(&path, "twelve bytes").await.unwrap();
+        let mut file = fs::File::open(&path).await.unwrap();
+        let mut buf = [0u8; 64];
+        let counts = net_util::util::Counts::new();
+        let n = bounded("read", counts.wrap(file.read(&mut buf)))
+            .await
+            .unwrap();
+        assert_eq!(&buf[..n], b"twelve bytes");
+        // Polled once to start the job and park, once more when the pool thread woke us.
+        assert_eq!(counts.polls(), 2);
+        // End of file is a trip too (the pool thread reads 0 bytes).
+        let counts = net_util::util::Counts::new();
+        assert_eq!(counts.wrap(file.read(&mut buf)).await.unwrap(), 0);
+        assert_eq!(counts.polls(), 2);
+        // An empty buffer reads nothing and needs no trip.
+        let counts = net_util::util::Counts::new();
+        assert_eq!(counts.wrap(file.read(&mut [])).await.unwrap(), 0);
+        assert_eq!(counts.polls(), 1);
+    });
+}

@@ -238,3 +238,30 @@ fn exits_are_watched_through_a_pidfd_where_the_kernel_has_it() {
         );
     });
 }
+
+#[test]
+fn wait_parks_once_and_is_woken_by_the_exit() {
+    run(|| async {
+        // The child exits when its stdin closes; we hold stdin, so it runs until we drop it.
+        let mut child = Command::new("sh")
+            .args(["-c", "read line || true"])
+            .stdin(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let stdin = child.stdin.take().unwrap();
+        let counts = net_util::util::Counts::new();
+        let wait_counts = counts.clone();
+        let waiter = oneloop::spawn(async move { wait_counts.wrap(child.wait()).await });
+        turns(5).await;
+        assert_eq!(
+            counts.polls(),
+            1,
+            "parked, not polled again while the child runs"
+        );
+        drop(stdin);
+        let status = bounded("waiter", waiter).await.unwrap().unwrap();
+        assert!(status.success());
+        // One wake, by the exit: the pidfd's event (or, in the fallback, SIGCHLD's pipe).
+        assert_eq!(counts.polls(), 2);
+    });
+}
