@@ -43,7 +43,7 @@ where
 
 /// Polls a blocking job's handle as a cancellation point. A cancel is taken here, before
 /// the handle's poll (which would pass it on to the job's task, where nothing can see it).
-pub(crate) fn poll_blocking<T: 'static>(
+fn poll_blocking<T: 'static>(
     cx: &mut Context<'_>,
     what: &'static str,
     handle: &mut JoinHandle<io::Result<T>>,

@@ -6,12 +6,15 @@
 
 use std::collections::VecDeque;
 use std::ffi::OsString;
+use std::future::Future;
 use std::io;
 use std::path::{Path, PathBuf};
+use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{ready, Context, Poll};
 
-use super::{asyncify, poll_blocking};
+use super::asyncify;
+use crate::task::cancel::poll_proceed;
 use crate::task::{spawn_blocking, JoinHandle};
 
 /// Entries read per trip to the pool: enough that a big directory costs few wakes, few
@@ -66,7 +69,7 @@ enum State {
     /// On the loop's side (`None` only after a pool job panicked).
     Idle(Option<Batch>),
     /// A pool thread is reading the next batch.
-    Busy(JoinHandle<io::Result<Batch>>),
+    Busy(JoinHandle<Batch>),
 }
 
 /// Entries read ahead, and the iterator that reads more.
@@ -105,11 +108,20 @@ impl ReadDir {
     /// # }).unwrap();
     /// ```
     pub fn poll_next_entry(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<Option<DirEntry>>> {
+        ready!(poll_proceed(cx, "fs::ReadDir::next_entry"))?;
         loop {
             match &mut self.state {
                 State::Busy(handle) => {
                     // Woken by the pool thread when the batch is read.
-                    let batch = ready!(poll_blocking(cx, "fs::ReadDir::next_entry", handle))?;
+                    let batch = match ready!(Pin::new(handle).poll(cx)) {
+                        Ok(batch) => batch,
+                        Err(e) => {
+                            self.state = State::Idle(None);
+                            return Poll::Ready(Err(io::Error::other(format!(
+                                "the blocking read_dir job failed: {e}"
+                            ))));
+                        }
+                    };
                     self.state = State::Idle(Some(batch));
                 }
                 State::Idle(batch) => {
@@ -131,7 +143,7 @@ impl ReadDir {
                                 .push_back(entry.map(|std| DirEntry { std: Arc::new(std) }));
                         }
                         batch.done = batch.entries.len() < BATCH;
-                        Ok(batch)
+                        batch
                     }));
                 }
             }
