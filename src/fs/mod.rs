@@ -283,6 +283,15 @@ pub async fn symlink_metadata(path: impl AsRef<Path>) -> io::Result<std::fs::Met
 }
 
 /// Creates a symbolic link at `link` pointing to `original` (tokio's `fs::symlink`, Unix).
+///
+/// ```
+/// # oneloop::run(async {
+/// let path = std::env::temp_dir().join(format!("oneloop-doc-symlink-{}", std::process::id()));
+/// oneloop::fs::symlink("/", &path).await?;
+/// assert!(oneloop::fs::metadata(&path).await?.is_dir()); // followed to /
+/// oneloop::fs::remove_file(&path).await
+/// # }).unwrap();
+/// ```
 pub async fn symlink(original: impl AsRef<Path>, link: impl AsRef<Path>) -> io::Result<()> {
     let (original, link) = (original.as_ref().to_owned(), link.as_ref().to_owned());
     asyncify("fs::symlink", move || {
@@ -292,6 +301,15 @@ pub async fn symlink(original: impl AsRef<Path>, link: impl AsRef<Path>) -> io::
 }
 
 /// Where a symbolic link points.
+///
+/// ```
+/// # oneloop::run(async {
+/// let path = std::env::temp_dir().join(format!("oneloop-doc-readlink-{}", std::process::id()));
+/// oneloop::fs::symlink("/tmp", &path).await?;
+/// assert_eq!(oneloop::fs::read_link(&path).await?, std::path::Path::new("/tmp"));
+/// oneloop::fs::remove_file(&path).await
+/// # }).unwrap();
+/// ```
 pub async fn read_link(path: impl AsRef<Path>) -> io::Result<PathBuf> {
     let path = path.as_ref().to_owned();
     asyncify("fs::read_link", move || std::fs::read_link(path)).await

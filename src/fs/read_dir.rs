@@ -173,22 +173,62 @@ pub struct DirEntry {
 
 impl DirEntry {
     /// The directory's path joined with the entry's name.
+    ///
+    /// ```
+    /// # oneloop::run(async {
+    /// let dir = std::env::temp_dir().join(format!("oneloop-doc-de-path-{}", std::process::id()));
+    /// oneloop::fs::create_dir_all(dir.join("x")).await?;
+    /// let entry = oneloop::fs::read_dir(&dir).await?.next_entry().await?.unwrap();
+    /// assert_eq!(entry.path(), dir.join("x"));
+    /// oneloop::fs::remove_dir_all(&dir).await
+    /// # }).unwrap();
+    /// ```
     pub fn path(&self) -> PathBuf {
         self.std.path()
     }
 
     /// The entry's bare name.
+    ///
+    /// ```
+    /// # oneloop::run(async {
+    /// let dir = std::env::temp_dir().join(format!("oneloop-doc-de-name-{}", std::process::id()));
+    /// oneloop::fs::create_dir_all(dir.join("x")).await?;
+    /// let entry = oneloop::fs::read_dir(&dir).await?.next_entry().await?.unwrap();
+    /// assert_eq!(entry.file_name(), "x");
+    /// oneloop::fs::remove_dir_all(&dir).await
+    /// # }).unwrap();
+    /// ```
     pub fn file_name(&self) -> OsString {
         self.std.file_name()
     }
 
     /// The entry's metadata (not following a symbolic link). A cancellation point.
+    ///
+    /// ```
+    /// # oneloop::run(async {
+    /// let dir = std::env::temp_dir().join(format!("oneloop-doc-de-meta-{}", std::process::id()));
+    /// oneloop::fs::create_dir_all(dir.join("x")).await?;
+    /// let entry = oneloop::fs::read_dir(&dir).await?.next_entry().await?.unwrap();
+    /// assert!(entry.metadata().await?.is_dir());
+    /// oneloop::fs::remove_dir_all(&dir).await
+    /// # }).unwrap();
+    /// ```
     pub async fn metadata(&self) -> io::Result<std::fs::Metadata> {
         let std = Arc::clone(&self.std);
         asyncify("fs::DirEntry::metadata", move || std.metadata()).await
     }
 
     /// The entry's file type (usually known without a system call). A cancellation point.
+    ///
+    /// ```
+    /// # oneloop::run(async {
+    /// let dir = std::env::temp_dir().join(format!("oneloop-doc-de-type-{}", std::process::id()));
+    /// oneloop::fs::create_dir_all(dir.join("x")).await?;
+    /// let entry = oneloop::fs::read_dir(&dir).await?.next_entry().await?.unwrap();
+    /// assert!(entry.file_type().await?.is_dir());
+    /// oneloop::fs::remove_dir_all(&dir).await
+    /// # }).unwrap();
+    /// ```
     pub async fn file_type(&self) -> io::Result<std::fs::FileType> {
         let std = Arc::clone(&self.std);
         asyncify("fs::DirEntry::file_type", move || std.file_type()).await

@@ -104,6 +104,17 @@ pub trait AsyncSeekExt: AsyncSeek {
 impl<S: AsyncSeek + ?Sized> AsyncSeekExt for S {}
 
 /// The future of [`AsyncSeekExt::seek`].
+///
+/// ```
+/// use oneloop::io::AsyncSeekExt;
+///
+/// # oneloop::run(async {
+/// let mut file = oneloop::fs::File::open(std::env::current_exe()?).await?;
+/// let seek: oneloop::io::Seek<'_, _> = file.seek(std::io::SeekFrom::Start(1));
+/// assert_eq!(seek.await?, 1);
+/// # Ok::<(), std::io::Error>(())
+/// # }).unwrap();
+/// ```
 #[must_use = "futures do nothing unless awaited"]
 #[derive(Debug)]
 pub struct Seek<'a, S: ?Sized> {

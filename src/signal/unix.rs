@@ -24,66 +24,144 @@ pub struct SignalKind(libc::c_int);
 
 impl SignalKind {
     /// Any signal by number (`signal()` refuses those that cannot be caught).
+    ///
+    /// ```
+    /// use oneloop::signal::unix::SignalKind;
+    ///
+    /// assert_eq!(SignalKind::from_raw(libc::SIGTERM), SignalKind::terminate());
+    /// ```
     pub const fn from_raw(signum: libc::c_int) -> SignalKind {
         SignalKind(signum)
     }
 
     /// The signal's number.
+    ///
+    /// ```
+    /// use oneloop::signal::unix::SignalKind;
+    ///
+    /// assert_eq!(SignalKind::quit().as_raw_value(), libc::SIGQUIT);
+    /// ```
     pub const fn as_raw_value(&self) -> libc::c_int {
         self.0
     }
 
     /// SIGALRM: a timer set with `alarm(2)` ran out.
+    ///
+    /// ```
+    /// use oneloop::signal::unix::SignalKind;
+    ///
+    /// assert_eq!(SignalKind::alarm().as_raw_value(), libc::SIGALRM);
+    /// ```
     pub const fn alarm() -> SignalKind {
         SignalKind(libc::SIGALRM)
     }
 
     /// SIGCHLD: a child process exited or stopped.
+    ///
+    /// ```
+    /// use oneloop::signal::unix::SignalKind;
+    ///
+    /// assert_eq!(SignalKind::child().as_raw_value(), libc::SIGCHLD);
+    /// ```
     pub const fn child() -> SignalKind {
         SignalKind(libc::SIGCHLD)
     }
 
     /// SIGHUP: the terminal went away; by convention, "reload your configuration".
+    ///
+    /// ```
+    /// use oneloop::signal::unix::SignalKind;
+    ///
+    /// assert_eq!(SignalKind::hangup().as_raw_value(), libc::SIGHUP);
+    /// ```
     pub const fn hangup() -> SignalKind {
         SignalKind(libc::SIGHUP)
     }
 
     /// SIGINT: Ctrl-C.
+    ///
+    /// ```
+    /// use oneloop::signal::unix::SignalKind;
+    ///
+    /// assert_eq!(SignalKind::interrupt().as_raw_value(), libc::SIGINT);
+    /// ```
     pub const fn interrupt() -> SignalKind {
         SignalKind(libc::SIGINT)
     }
 
     /// SIGIO: I/O is possible on a descriptor set up for it.
+    ///
+    /// ```
+    /// use oneloop::signal::unix::SignalKind;
+    ///
+    /// assert_eq!(SignalKind::io().as_raw_value(), libc::SIGIO);
+    /// ```
     pub const fn io() -> SignalKind {
         SignalKind(libc::SIGIO)
     }
 
     /// SIGPIPE: a write to a pipe nobody reads.
+    ///
+    /// ```
+    /// use oneloop::signal::unix::SignalKind;
+    ///
+    /// assert_eq!(SignalKind::pipe().as_raw_value(), libc::SIGPIPE);
+    /// ```
     pub const fn pipe() -> SignalKind {
         SignalKind(libc::SIGPIPE)
     }
 
     /// SIGQUIT: Ctrl-\.
+    ///
+    /// ```
+    /// use oneloop::signal::unix::SignalKind;
+    ///
+    /// assert_eq!(SignalKind::quit().as_raw_value(), libc::SIGQUIT);
+    /// ```
     pub const fn quit() -> SignalKind {
         SignalKind(libc::SIGQUIT)
     }
 
     /// SIGTERM: please end (what `kill` sends by default).
+    ///
+    /// ```
+    /// use oneloop::signal::unix::SignalKind;
+    ///
+    /// assert_eq!(SignalKind::terminate().as_raw_value(), libc::SIGTERM);
+    /// ```
     pub const fn terminate() -> SignalKind {
         SignalKind(libc::SIGTERM)
     }
 
     /// SIGUSR1.
+    ///
+    /// ```
+    /// use oneloop::signal::unix::SignalKind;
+    ///
+    /// assert_eq!(SignalKind::user_defined1().as_raw_value(), libc::SIGUSR1);
+    /// ```
     pub const fn user_defined1() -> SignalKind {
         SignalKind(libc::SIGUSR1)
     }
 
     /// SIGUSR2.
+    ///
+    /// ```
+    /// use oneloop::signal::unix::SignalKind;
+    ///
+    /// assert_eq!(SignalKind::user_defined2().as_raw_value(), libc::SIGUSR2);
+    /// ```
     pub const fn user_defined2() -> SignalKind {
         SignalKind(libc::SIGUSR2)
     }
 
     /// SIGWINCH: the terminal's size changed.
+    ///
+    /// ```
+    /// use oneloop::signal::unix::SignalKind;
+    ///
+    /// assert_eq!(SignalKind::window_change().as_raw_value(), libc::SIGWINCH);
+    /// ```
     pub const fn window_change() -> SignalKind {
         SignalKind(libc::SIGWINCH)
     }
