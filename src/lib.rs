@@ -29,7 +29,9 @@
 //! | [`task`] | [`spawn`], [`JoinHandle`], the cancellation rule, `yield_now`, `shield`, the waker |
 //! | [`time`] | the timer wheel, `sleep`, `timeout`, `interval` |
 //! | `reactor` (private) | readiness from the OS (mio, or `polling` with the feature of that name) |
-//! | [`io`], [`net`] | async read/write traits and helpers; TCP and UDP sockets, `lookup_host` |
+//! | [`io`], [`net`] | async read/write traits and helpers, `duplex`, std streams; TCP, UDP and Unix sockets, `lookup_host` |
+//! | [`sync`] | semaphores, locks, events, `Notify`, channels: waiters in FIFO order, none lost |
+//! | [`gather`], [`as_completed`], [`join!`], [`select!`] | waiting on many futures inside one task |
 //! | [`signal`] | `ctrl_c`, `signal::unix::signal`: signals through self-pipes and the reactor |
 //! | [`fs`] | files and directories, on the `spawn_blocking` pool (files are never "not ready") |
 //! | [`process`] | `Command`, `Child`: exits through a pidfd (or SIGCHLD), stdio as registered pipes |
@@ -40,7 +42,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
-// Lets `#[oneloop::main]` / `#[oneloop::test]` (which expand to `::oneloop::run`) work in
+// Lets `#[oneloop::main]` / `#[oneloop::test]` (which expand to `::oneloop::...`) work in
 // this crate's own tests.
 extern crate self as oneloop;
 
@@ -60,6 +62,8 @@ pub mod sync;
 pub mod task;
 pub mod time;
 
+#[doc(hidden)]
+pub use oneloop_macros::__select_clean_pattern;
 pub use oneloop_macros::{main, test};
 
 /// README.md's code blocks, compiled and run as doctests so the README cannot go stale.

@@ -1,6 +1,7 @@
 //! The One Loop itself: one turn of the loop, and how one task is run.
 //!
-//! The entry points (`run`, `Runtime`, `block_on`) are in `runtime/entry.rs`; the loop's
+//! The entry points (`run`, `Runtime`, `block_on`) are in `runtime/entry.rs`, `Handle` in
+//! `runtime/handle.rs`; the loop's
 //! state is in `runtime/context.rs`. One turn, in order (DESIGN.md draws it):
 //!
 //! 1. **Decide how long to wait**: zero if a task is ready, else until the next timer
@@ -13,6 +14,7 @@
 
 pub(crate) mod context;
 mod entry;
+mod handle;
 mod stats;
 
 use std::any::Any;
@@ -22,6 +24,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 pub use entry::{block_on, run, Builder, Runtime};
+pub use handle::{Handle, TryCurrentError};
 pub use stats::{stats, tasks, Stats, TaskInfo, TaskState};
 
 use entry::PollRoot;

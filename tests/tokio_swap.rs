@@ -1,4 +1,4 @@
-//! The tokio swap, proven.
+//! The tokio swap, proven: tokio programs ported by renaming the crate.
 //!
 //! `tokio_swap/originals/*.rs` are six programs written for tokio, as a tokio user writes
 //! them: an echo server with clients, a chat room over mpsc, a bounded concurrent fetcher
@@ -11,6 +11,13 @@
 //! there. `tokio_swap/*.rs` are the ports: the original with `tokio` renamed to `oneloop`
 //! plus only the edits README's "Porting from tokio" lists, which
 //! `ports_differ_from_originals_only_by_listed_edits` checks line by line.
+//!
+//! Three more use the rest of tokio's everyday surface: a TCP proxy (`copy_bidirectional`,
+//! `JoinSet`), a length-prefixed protocol (`read_u32`/`write_u32`, `split`, `try_join!`) and
+//! a worker pool (`JoinSet::spawn`'s `AbortHandle`, `try_join_next`, `join_all`). Their
+//! transcripts (`PROXY`, `FRAMED`, `POOL`) were worked out by reading the programs against
+//! tokio's documented semantics, not printed by a tokio run; each is deterministic by
+//! construction (clients run one after another, results are sorted or keyed).
 
 // The ports keep tokio's `Arc<Semaphore>` / `Arc<Mutex<_>>` / `Arc<Notify>` (`acquire_owned`
 // takes an `Arc`); oneloop's primitives are `!Sync`, which this clippy lint flags.
@@ -23,11 +30,17 @@ mod echo;
 #[allow(clippy::arc_with_non_send_sync)]
 #[path = "tokio_swap/fetcher.rs"]
 mod fetcher;
+#[path = "tokio_swap/framed.rs"]
+mod framed;
 #[allow(clippy::arc_with_non_send_sync)]
 #[path = "tokio_swap/jobs.rs"]
 mod jobs;
 #[path = "tokio_swap/logtail.rs"]
 mod logtail;
+#[path = "tokio_swap/pool.rs"]
+mod pool;
+#[path = "tokio_swap/proxy.rs"]
+mod proxy;
 #[path = "tokio_swap/reloader.rs"]
 mod reloader;
 
@@ -87,6 +100,21 @@ fn jobs_port_matches_tokio_transcript() {
 #[test]
 fn reloader_port_matches_tokio_transcript() {
     check("reloader", reloader::run, RELOADER);
+}
+
+#[test]
+fn proxy_port_matches_tokio_transcript() {
+    check("proxy", proxy::run, PROXY);
+}
+
+#[test]
+fn framed_port_matches_tokio_transcript() {
+    check("framed", framed::run, FRAMED);
+}
+
+#[test]
+fn pool_port_matches_tokio_transcript() {
+    check("pool", pool::run, POOL);
 }
 
 // ---- The edits a port may make. ---------------------------------------------------------
@@ -343,6 +371,21 @@ fn ports_differ_from_originals_only_by_listed_edits() {
             include_str!("tokio_swap/originals/reloader.rs"),
             include_str!("tokio_swap/reloader.rs"),
         ),
+        (
+            "proxy",
+            include_str!("tokio_swap/originals/proxy.rs"),
+            include_str!("tokio_swap/proxy.rs"),
+        ),
+        (
+            "framed",
+            include_str!("tokio_swap/originals/framed.rs"),
+            include_str!("tokio_swap/framed.rs"),
+        ),
+        (
+            "pool",
+            include_str!("tokio_swap/originals/pool.rs"),
+            include_str!("tokio_swap/pool.rs"),
+        ),
     ];
     let mut failures = Vec::new();
     for (name, original, port) in pairs {
@@ -556,3 +599,32 @@ asked: hello, v2
 asked: hello, v2
 terminating after 3 connections
 served: 3"#;
+
+// ---- The transcripts of the three later programs, by reasoning (see the top). ------------
+
+const PROXY: &str = r#"
+client 0 sent 19 bytes, got "HELLO FROM CLIENT 0"
+client 1 sent 20 bytes, got "HELLO FROM CLIENT 1!"
+client 2 sent 21 bytes, got "HELLO FROM CLIENT 2!!"
+session: 19 bytes up, 19 bytes down
+session: 20 bytes up, 20 bytes down
+session: 21 bytes up, 21 bytes down"#;
+
+const FRAMED: &str = r#"
+client 0 got ["gnip", "dexiferp-htgnel", "!"]
+client 1 failed: the server answered 1 of 2 frames
+server: connection 0 answered 3 frames
+server: connection 1 refused: frame of 100 bytes is too long"#;
+
+const POOL: &str = r"
+finished before the pool ran: false
+job 3 still running: aborting it
+job 7 still running: aborting it
+job 0 -> 0
+job 1 -> 1
+job 2 -> 4
+job 4 -> 16
+job 5 -> 25
+job 6 -> 36
+aborted: 2
+second batch: [1, 4, 16]";

@@ -199,6 +199,14 @@ impl Reactor {
             .is_some_and(|s| s.readiness & direction.mask() != 0)
     }
 
+    /// The source's readiness bits (see [`ready`]), as far as the loop knows.
+    pub(crate) fn readiness(&self, slot: u32) -> u8 {
+        self.sources
+            .borrow()
+            .get(slot as usize)
+            .map_or(0, |s| s.readiness)
+    }
+
     /// An operation returned `WouldBlock`: forget the readiness it relied on.
     pub(crate) fn clear_readiness(&self, slot: u32, direction: Direction) {
         // Everything that let this direction proceed is gone: the operation itself said
