@@ -32,7 +32,9 @@
 //! | [`io`], [`net`] | async read/write traits and helpers, `duplex`, std streams; TCP, UDP and Unix sockets, `lookup_host` |
 //! | [`sync`] | semaphores, locks, events, `Notify`, channels: waiters in FIFO order, none lost |
 //! | [`gather`], [`as_completed`], [`join!`], [`select!`] | waiting on many futures inside one task |
-//! | [`signal`] | `ctrl_c()` through a self-pipe registered with the reactor |
+//! | [`signal`] | `ctrl_c`, `signal::unix::signal`: signals through self-pipes and the reactor |
+//! | [`fs`] | files and directories, on the `spawn_blocking` pool (files are never "not ready") |
+//! | [`process`] | `Command`, `Child`: exits through a pidfd (or SIGCHLD), stdio as registered pipes |
 //! | `http` | HTTP/1.1 client (`Client`) and server (`serve`) on `httparse` (feature `http`) |
 //!
 //! The `unsafe` corners are listed in DESIGN.md: building the `Waker`, pin projections, the
@@ -47,11 +49,13 @@ extern crate self as oneloop;
 
 #[macro_use]
 mod macros;
+pub mod fs;
 mod gather;
 #[cfg(feature = "http")]
 pub mod http;
 pub mod io;
 pub mod net;
+pub mod process;
 mod reactor;
 pub mod runtime;
 pub mod signal;

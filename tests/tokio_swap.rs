@@ -3,11 +3,14 @@
 //! `tokio_swap/originals/*.rs` are programs written for tokio, as a tokio user writes
 //! them: an echo server with clients, a chat room over mpsc, a bounded concurrent fetcher
 //! (`Arc<Semaphore>` + `JoinSet` + `timeout` + `select!` + a cancel signal), a price feed over
-//! `broadcast` (+ `Barrier`, `oneshot`), and a configuration reloader over `watch` + `RwLock`
-//! (+ `OnceCell`, `Barrier`). They are not compiled here (oneloop's tests do not depend on
-//! tokio); they were compiled and run against tokio 1 in a scratch crate (the last two inside
-//! the `bench/` crate, tokio 1.54.1), and the transcripts below are what they printed there.
-//! `tokio_swap/*.rs` are the ports: the original with `tokio` renamed to `oneloop` plus only the edits README's "Porting from tokio" lists, which
+//! `broadcast` (+ `Barrier`, `oneshot`), a configuration reloader over `watch` + `RwLock`
+//! (+ `OnceCell`, `Barrier`), a log tailer with rotation (`fs`), a job runner (`process`),
+//! and a server that reloads its configuration on SIGHUP and stops on SIGTERM
+//! (`signal::unix`, `fs`, `process`). They are not compiled here (oneloop's tests do not
+//! depend on tokio); they were compiled and run against tokio 1 in a scratch crate (tokio
+//! 1.54.1 for the later ones), and the transcripts below are what they printed there.
+//! `tokio_swap/*.rs` are the ports: the original with `tokio` renamed to `oneloop` plus only
+//! the edits README's "Porting from tokio" lists, which
 //! `ports_differ_from_originals_only_by_listed_edits` checks line by line.
 //!
 //! Three more use the rest of tokio's everyday surface: a TCP proxy (`copy_bidirectional`,
@@ -33,6 +36,11 @@ mod feed;
 mod fetcher;
 #[path = "tokio_swap/framed.rs"]
 mod framed;
+#[allow(clippy::arc_with_non_send_sync)]
+#[path = "tokio_swap/jobs.rs"]
+mod jobs;
+#[path = "tokio_swap/logtail.rs"]
+mod logtail;
 #[path = "tokio_swap/pool.rs"]
 mod pool;
 #[path = "tokio_swap/proxy.rs"]
@@ -40,6 +48,8 @@ mod proxy;
 #[allow(clippy::arc_with_non_send_sync)]
 #[path = "tokio_swap/reload.rs"]
 mod reload;
+#[path = "tokio_swap/reloader.rs"]
+mod reloader;
 
 use std::time::Duration;
 
@@ -82,6 +92,21 @@ fn chat_port_matches_tokio_transcript() {
 #[test]
 fn fetcher_port_matches_tokio_transcript() {
     check("fetcher", fetcher::run, FETCHER);
+}
+
+#[test]
+fn logtail_port_matches_tokio_transcript() {
+    check("logtail", logtail::run, LOGTAIL);
+}
+
+#[test]
+fn jobs_port_matches_tokio_transcript() {
+    check("jobs", jobs::run, JOBS);
+}
+
+#[test]
+fn reloader_port_matches_tokio_transcript() {
+    check("reloader", reloader::run, RELOADER);
 }
 
 #[test]
@@ -142,7 +167,7 @@ const RULES: &[Rule] = &[
     ),
     (
         "read / write / wait / get_or_init / lock_owned / closed return a Result",
-        None,
+        Some("add `?` or `.unwrap()`. `Receiver::recv_many(..).await` returns"),
         |orig, port| {
             handled(
                 orig,
@@ -163,10 +188,30 @@ const RULES: &[Rule] = &[
     ),
     (
         "a match on broadcast's RecvError gains a Cancelled arm",
-        None,
+        Some("A `match` on `broadcast::error::RecvError` gains an arm for `RecvError::Cancelled`"),
         |orig, port| {
             orig.trim().is_empty() && squeeze(port).starts_with("Err(RecvError::Cancelled)=>")
         },
+    ),
+    (
+        "Signal::recv().await gives Result<Option<()>, Cancelled>",
+        Some("`signal::unix::Signal::recv().await` likewise returns `Result<Option<()>, Cancelled>`\n  (and `poll_recv` a `Poll` of it): the same `?` or `.ok().flatten()`."),
+        |orig, port| suffixed(orig, port, &["recv"], &["?", ".ok().flatten()"]),
+    ),
+    (
+        "SendError(v) patterns gain `, ..`",
+        Some("the pattern `Err(SendError(v))` becomes `Err(SendError(v, ..))`;"),
+        send_error_pattern,
+    ),
+    (
+        "File::into_std().await returns an io::Result",
+        Some("`fs::File::into_std().await` returns `io::Result<std::fs::File>` (its wait can be\n  cancelled): add `?`."),
+        |orig, port| suffixed(orig, port, &["into_std"], &["?"]),
+    ),
+    (
+        "a File that syncs or sets its length is `let mut`",
+        Some("`fs::File::sync_all`, `sync_data` and `set_len` take `&mut self` (tokio's take `&self`,\n  with a lock inside the file): declare the file `let mut`."),
+        file_let_mut,
     ),
 ];
 
@@ -272,6 +317,28 @@ fn select_recv_pattern(orig: &str, port: &str) -> bool {
     rest.contains(".recv()=>") && port == format!("Ok({pattern}){rest}")
 }
 
+/// `SendError(x)` in a pattern becomes `SendError(x, ..)`.
+fn send_error_pattern(orig: &str, port: &str) -> bool {
+    let (orig, port) = (squeeze(orig), squeeze(port));
+    let Some(at) = orig.find("SendError(") else {
+        return false;
+    };
+    let inner = at + "SendError(".len();
+    let Some(close) = orig[inner..].find(')').map(|i| inner + i) else {
+        return false;
+    };
+    port == format!("{},..{}", &orig[..close], &orig[close..])
+}
+
+/// `let file = File::...` becomes `let mut file = File::...`.
+fn file_let_mut(orig: &str, port: &str) -> bool {
+    let (orig, port) = (squeeze(orig), squeeze(port));
+    orig.starts_with("let")
+        && !orig.starts_with("letmut")
+        && orig.contains("File::")
+        && port == orig.replacen("let", "letmut", 1)
+}
+
 /// The longest common subsequence of lines, as the pairs of differing blocks between.
 fn differing_blocks<'a>(a: &[&'a str], b: &[&'a str]) -> Vec<(Vec<&'a str>, Vec<&'a str>)> {
     let (n, m) = (a.len(), b.len());
@@ -333,6 +400,21 @@ fn ports_differ_from_originals_only_by_listed_edits() {
             "fetcher",
             include_str!("tokio_swap/originals/fetcher.rs"),
             include_str!("tokio_swap/fetcher.rs"),
+        ),
+        (
+            "logtail",
+            include_str!("tokio_swap/originals/logtail.rs"),
+            include_str!("tokio_swap/logtail.rs"),
+        ),
+        (
+            "jobs",
+            include_str!("tokio_swap/originals/jobs.rs"),
+            include_str!("tokio_swap/jobs.rs"),
+        ),
+        (
+            "reloader",
+            include_str!("tokio_swap/originals/reloader.rs"),
+            include_str!("tokio_swap/reloader.rs"),
         ),
         (
             "proxy",
@@ -417,6 +499,15 @@ fn edit_rules_refuse_other_edits() {
         ),
         ("barrier.wait().await;", "barrier.wait().await.unwrap();"),
         ("", "            Err(RecvError::Cancelled) => break,"),
+        ("Err(SendError(v)) => v,", "Err(SendError(v, ..)) => v,"),
+        (
+            "let std = file.into_std().await;",
+            "let std = file.into_std().await?;",
+        ),
+        (
+            "let file = File::create(&path).await?;",
+            "let mut file = File::create(&path).await?;",
+        ),
     ];
     for (orig, port) in ok {
         assert!(explained(orig, port).is_some(), "refused: {orig} -> {port}");
@@ -432,6 +523,12 @@ fn edit_rules_refuse_other_edits() {
         ("", "Err(RecvError::Closed) => break,"),
         ("", "let x = 1;"),
         ("let g = lock.read();", "let g = lock.read().unwrap();"),
+        ("Err(SendError(v)) => v,", "Err(SendError(v, w)) => v,"),
+        ("let x = 1;", "let mut x = 1;"),
+        (
+            "let std = file.into_std().await;",
+            "let std = file.into_std().await.unwrap();",
+        ),
     ];
     for (orig, port) in refused {
         assert_eq!(explained(orig, port), None, "accepted: {orig} -> {port}");
@@ -529,6 +626,43 @@ at most 3 in flight: true
 batch 2: 0 finished, 5 aborted by the signal
 stuck requests seen: 3
 permits back: 3";
+
+const LOGTAIL: &str = r#"
+tail: INFO request 0 took 0 ms
+tail: WARN request 1 took 7 ms
+tail: INFO request 2 took 14 ms
+tail: ERROR request 3 took 21 ms
+tail: (rotated)
+tail: INFO request 4 took 28 ms
+tail: WARN request 5 took 35 ms
+tail: INFO request 6 took 42 ms
+tail: ERROR request 7 took 49 ms
+per level: {"ERROR": 2, "INFO": 4, "WARN": 2}
+files: app.log (110 bytes), app.log.1 (103 bytes)
+removed: true"#;
+
+const JOBS: &str = r#"
+hello: exit status: 0 | 17 bytes out, first line "hello from hello" | err ""
+count: exit status: 0 | 6 bytes out, first line "1" | err ""
+fails: exit status: 4 | 0 bytes out, first line "" | err "about to fail"
+slow: killed after the deadline
+big: exit status: 0 | 108894 bytes out, first line "1" | err ""
+permits back: 2
+apple
+fig
+pear
+sort exited: exit status: 0
+hand-killed: running before true, signal Some(9), id after None
+status: Some(9) success false"#;
+
+const RELOADER: &str = r#"
+ready: hello, v1
+asked: hello, v1
+reloaded: hello, v2
+asked: hello, v2
+asked: hello, v2
+terminating after 3 connections
+served: 3"#;
 
 // ---- The transcripts of the three later programs, by reasoning (see the top). ------------
 

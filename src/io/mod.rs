@@ -1,7 +1,7 @@
-//! Async I/O traits and helpers: `AsyncRead`, `AsyncWrite`, `AsyncBufRead`, their `Ext`
-//! traits (with the number readers and writers of `num.rs`), `BufReader`, `BufWriter`,
-//! `split`, `copy` and `copy_bidirectional`, the in-memory `duplex`, `empty`, `sink` and
-//! `repeat`, and the standard streams (`stdio.rs`, on the blocking pool).
+//! Async I/O traits and helpers: `AsyncRead`, `AsyncWrite`, `AsyncBufRead`, `AsyncSeek`,
+//! their `Ext` traits (with the number readers and writers of `num.rs`), `BufReader`,
+//! `BufWriter`, `split`, `copy` and `copy_bidirectional`, the in-memory `duplex`, `empty`,
+//! `sink` and `repeat`, and the standard streams (`stdio.rs`, on the blocking pool).
 //!
 //! The traits have tokio's shape, except that `poll_read` fills a plain `&mut [u8]` (no
 //! `ReadBuf`): `Ok(0)` means end of stream (or an empty `buf`).
@@ -25,6 +25,7 @@ mod num;
 mod ext;
 mod interest;
 mod line_limit;
+mod seek;
 mod split;
 mod stdio;
 
@@ -42,6 +43,7 @@ pub use ext::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, Lines};
 pub use interest::{Interest, Ready};
 pub use line_limit::LineTooLong;
 pub use mem::{empty, repeat, sink, Empty, Repeat, Sink};
+pub use seek::{AsyncSeek, AsyncSeekExt, Seek};
 pub use split::{split, ReadHalf, WriteHalf};
 /// std's I/O error types, re-exported as tokio does, so `oneloop::io::Result` reads as
 /// `tokio::io::Result` did.

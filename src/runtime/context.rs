@@ -58,8 +58,9 @@ pub(crate) struct Core {
     /// Wakers collected by one phase of a turn, kept between turns so a busy loop does
     /// not allocate a fresh `Vec` every turn.
     pub(crate) scratch: RefCell<Vec<Waker>>,
-    /// The `ctrl_c()` machinery this loop's waiters share, alive while one of them is.
-    pub(crate) sigint: RefCell<std::rc::Weak<crate::signal::LoopSigint>>,
+    /// Per signal number, the machinery this loop's listeners of that signal (`ctrl_c()`,
+    /// `signal::unix::Signal`, a child's exit without pidfd) share, alive while one is.
+    pub(crate) signals: RefCell<Vec<(i32, std::rc::Weak<crate::signal::registry::LoopSignal>)>>,
     /// Counters for `runtime::stats()`.
     pub(crate) counters: Counters,
     /// Print one line per turn on stderr.

@@ -211,7 +211,7 @@ impl Builder {
             closing: Cell::new(false),
             next_id: Cell::new(1),
             scratch: RefCell::new(Vec::new()),
-            sigint: RefCell::new(std::rc::Weak::new()),
+            signals: RefCell::new(Vec::new()),
             counters: Default::default(),
             trace,
             tracing: recorder.is_some(),

@@ -29,7 +29,7 @@ pub const LIMIT: Duration = Duration::from_secs(30);
 
 /// The general helpers (bounded runners, counters) are shared with the other test files.
 #[path = "../util/mod.rs"]
-mod util;
+pub mod util;
 
 /// Runs `oneloop::run(make())` on its own thread; panics if it takes longer than [`LIMIT`].
 pub fn run<Fut, M>(make: M) -> Fut::Output
