@@ -10,9 +10,13 @@
 //! 4. **Fire due timers**.
 //! 5. **Wake deferred tasks** (`yield_now`, spent budgets): they go behind all of the above.
 //! 6. **Run ready tasks**, first in first out, at most `MAX_TASKS_PER_TURN` (128).
+//!
+//! In debug builds a turn ends by checking the loop's invariants (`runtime/invariants.rs`).
 
 pub(crate) mod context;
 mod entry;
+#[cfg(debug_assertions)]
+mod invariants;
 mod stats;
 
 use std::any::Any;
@@ -103,6 +107,9 @@ pub(crate) fn turn(
         }
     }
     bump(&core.counters.turns, 1);
+    // Between two turns the bookkeeping must add up (run queue, counters, timer wheel).
+    #[cfg(debug_assertions)]
+    invariants::check(core);
     if core.trace {
         eprintln!(
             "[oneloop] turn {}: waited {:.1?} (timeout {}), {events} I/O events, {fired} timers fired, ran {ran} tasks, {} alive",

@@ -445,15 +445,20 @@ fn cancelled_sleep_returns_at_once_and_frees_its_timer() {
 fn a_sleep_first_polled_on_one_runtime_completes_on_another() {
     // Nothing but the sleep's own timer can finish the second `block_on`: if the entry
     // stayed in the first loop's wheel, this hangs and `within` fails the test.
+    // The sleep must still be pending at its one poll on the first loop. No length is short
+    // enough to be "surely not due yet" on a slow machine (valgrind runs 20-50x slower), so
+    // a sleep that was already due is retried with twice the length.
     util::within(util::LIMIT, "sleep moved between runtimes", || {
         let first = oneloop::Runtime::new().unwrap();
         let second = oneloop::Runtime::new().unwrap();
-        let mut nap = Box::pin(sleep(Duration::from_millis(20)));
-        first.block_on(async {
-            assert!(timeout(Duration::from_millis(1), nap.as_mut())
-                .await
-                .is_err());
-        });
+        let mut length = Duration::from_millis(20);
+        let mut nap = loop {
+            let mut nap = Box::pin(sleep(length));
+            if first.block_on(util::poll_once(&mut nap)).is_pending() {
+                break nap;
+            }
+            length *= 2;
+        };
         assert_eq!(second.block_on(nap.as_mut()), Ok(()));
     });
 }

@@ -1,0 +1,59 @@
+//! The loop's invariants, checked at the end of every turn in debug builds.
+//!
+//! `turn` (`src/runtime.rs`) calls [`check`] last. Each check walks a whole structure, so it
+//! is compiled only with `debug_assertions`: the test suite runs with them on (a bug in the
+//! bookkeeping fails the first test that reaches it, at the turn that broke it, instead of
+//! showing up later as a lost wake-up), and release builds pay nothing.
+//!
+//! What must hold between two turns, when no task is being polled:
+//!
+//! * **The run queue**: a task is on the run queue iff its state is `Scheduled`, and then
+//!   exactly once (DESIGN.md, "Task states"). Nothing is `Running` or `Notified`.
+//! * **The live-task counter**: `spawned - finished` (what `runtime::stats()` reports as
+//!   `live_tasks`) equals the number of slab entries that are not `Finished`.
+//! * **The timer wheel**: each level's occupancy bitmap has bit `i` set iff slot `i`'s list
+//!   is non-empty, and the lists hold every entry exactly once
+//!   (`Wheel::check_invariants`, `src/time/wheel.rs`).
+
+use super::context::Core;
+use crate::task::state::State;
+
+/// Checks every invariant above; panics (with what broke) if one does not hold.
+pub(crate) fn check(core: &Core) {
+    let tasks = core.tasks.borrow();
+    let queue = core.run_queue.borrow();
+    let mut queued = vec![false; tasks.capacity()];
+    for &slot in queue.iter() {
+        let slot = slot as usize;
+        let state = tasks.get(slot).map(|task| task.state);
+        debug_assert_eq!(
+            state,
+            Some(State::Scheduled),
+            "slot {slot} is on the run queue but its task is {state:?}"
+        );
+        debug_assert!(!queued[slot], "slot {slot} is on the run queue twice");
+        queued[slot] = true;
+    }
+    let mut unfinished = 0;
+    for (slot, task) in tasks.iter() {
+        debug_assert!(
+            !matches!(task.state, State::Running | State::Notified),
+            "task in slot {slot} is {:?} between turns",
+            task.state
+        );
+        debug_assert_eq!(
+            task.state == State::Scheduled,
+            queued[slot],
+            "task in slot {slot} is {:?} but {} the run queue",
+            task.state,
+            if queued[slot] { "on" } else { "not on" }
+        );
+        unfinished += u64::from(task.state != State::Finished);
+    }
+    debug_assert_eq!(
+        super::live_tasks(core),
+        unfinished,
+        "the live-task counter disagrees with the task slab"
+    );
+    core.timers.borrow().check_invariants();
+}
