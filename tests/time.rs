@@ -200,7 +200,9 @@ fn timeout_inner_future_dropped_at_deadline() {
             let res = timeout(Duration::from_millis(30), inner).await;
             (res, start.elapsed())
         });
-        sleep(Duration::from_millis(5)).await.unwrap();
+        // One turn, not a sleep: the task has polled `inner` once, and no clock can have
+        // passed the deadline meanwhile however slow the machine (valgrind).
+        yield_now().await.unwrap();
         assert!(!handle.is_finished());
         assert_eq!(dropped.get(), 0, "not dropped before the deadline");
         assert_eq!(counts.polls(), 1);
@@ -405,12 +407,15 @@ fn interval_zero_period_panics() {
 fn timers_fire_in_deadline_order() {
     util::run(|| async {
         let log = Rc::new(std::cell::RefCell::new(Vec::new()));
+        // Deadlines from one instant: each task's first poll comes a little later than the
+        // previous one's (much later under valgrind), which must not reorder them.
+        let base = Instant::now();
         let handles: Vec<_> = [40u64, 10, 30, 0, 20]
             .into_iter()
             .map(|ms| {
                 let log = Rc::clone(&log);
                 spawn(async move {
-                    sleep(Duration::from_millis(ms)).await.unwrap();
+                    sleep_until(base + Duration::from_millis(ms)).await.unwrap();
                     log.borrow_mut().push(ms);
                 })
             })
