@@ -22,7 +22,9 @@ use std::time::{Duration, Instant};
 pub const TIMEOUT: Duration = Duration::from_secs(60);
 
 /// Builds `name` (once per process and example) with the profile this test was built with,
-/// and returns the binary's path.
+/// or the one `EXAMPLE_PROFILE` names (`release`, `debug`: `.ci/valgrind` runs the servers'
+/// optimised builds, whose start is seconds under valgrind, not minutes), and returns the
+/// binary's path.
 pub fn example_binary(name: &str) -> PathBuf {
     static BUILT: OnceLock<Mutex<Vec<(String, PathBuf)>>> = OnceLock::new();
     let built = BUILT.get_or_init(|| Mutex::new(Vec::new()));
@@ -31,7 +33,11 @@ pub fn example_binary(name: &str) -> PathBuf {
         return path.clone();
     }
     let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let release = !cfg!(debug_assertions);
+    let release = match std::env::var("EXAMPLE_PROFILE").as_deref() {
+        Ok("release") => true,
+        Ok("debug") => false,
+        _ => !cfg!(debug_assertions),
+    };
     let mut cargo = Command::new(env!("CARGO"));
     cargo
         .args(["build", "--quiet", "--example", name])
@@ -119,11 +125,33 @@ impl Server {
         server
     }
 
-    /// The next stdout line, waiting at most [`TIMEOUT`].
+    /// The next stdout line, waiting at most [`TIMEOUT`] (times `ONELOOP_TEST_LIMIT_SCALE`,
+    /// which `.ci/valgrind` sets).
     pub fn next_line(&self) -> String {
+        let scale = std::env::var("ONELOOP_TEST_LIMIT_SCALE")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(1u32)
+            .max(1);
+        let limit = TIMEOUT * scale;
         self.lines
-            .recv_timeout(TIMEOUT)
-            .unwrap_or_else(|e| panic!("no line from the server within {TIMEOUT:?}: {e}"))
+            .recv_timeout(limit)
+            .unwrap_or_else(|e| panic!("no line from the server within {limit:?}: {e}"))
+    }
+
+    /// The lines kept (see [`Server::start`]) that have arrived so far, without waiting.
+    pub fn lines_so_far(&self) -> Vec<String> {
+        self.lines.try_iter().collect()
+    }
+
+    /// Every kept line still to come, up to the end of the server's output (all its
+    /// processes have exited), waiting at most [`TIMEOUT`] for each.
+    pub fn remaining_lines(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        while let Ok(line) = self.lines.recv_timeout(TIMEOUT) {
+            lines.push(line);
+        }
+        lines
     }
 
     /// How many lines the server has printed so far.
