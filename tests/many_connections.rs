@@ -77,11 +77,9 @@ fn ten_thousand_clients_open_at_once_are_all_answered() {
             .unwrap_or_else(|e| panic!("client {i}: no prompt: {e}"));
         assert_eq!(&prompt, b"?> ", "client {i}");
     }
+    // Checked once they are gone: the count at rest then may be lower than `base_fds`
+    // (the first session's socket may still have been closing when it was read).
     let held = server.open_fds();
-    assert!(
-        held >= base_fds + CLIENTS,
-        "the server holds {held} descriptors with {CLIENTS} clients open (at rest: {base_fds})"
-    );
 
     // 2. Every client asks, then every client reads its answer: 10,000 queries in flight
     //    on one loop at once.
@@ -100,7 +98,15 @@ fn ten_thousand_clients_open_at_once_are_all_answered() {
 
     // 3. All leave; the server gives every descriptor back and stops cleanly.
     drop(clients);
-    assert_eq!(server.wait_fds(base_fds), base_fds, "descriptors left open");
+    let at_rest = server.wait_fds(base_fds);
+    assert!(
+        at_rest <= base_fds,
+        "descriptors left open: {at_rest}, {base_fds} before"
+    );
+    assert!(
+        held >= at_rest + CLIENTS,
+        "the server held {held} descriptors with {CLIENTS} clients open ({at_rest} at rest)"
+    );
     let status = server.interrupt_and_wait(Duration::from_secs(60));
     assert!(status.success(), "exit after SIGINT: {status}");
 }

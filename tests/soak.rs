@@ -122,11 +122,12 @@ fn soak(example: &str, args: &[&str], protocol: impl Protocol) {
         );
     }
     assert!(good > 0, "no good session completed");
-    assert_eq!(
-        after_warm_fds, base_fds,
+    // At most the baseline (which may count the warm-up session's socket, still closing).
+    assert!(
+        after_warm_fds <= base_fds,
         "descriptors leaked in the warm-up phase"
     );
-    assert_eq!(end_fds, base_fds, "descriptors leaked under load");
+    assert!(end_fds <= base_fds, "descriptors leaked under load");
     if wrap.is_empty() {
         // Growth allowed: a quarter of the warm figure plus 4 MiB, room for the allocator's
         // free lists; a per-connection leak over thousands of sessions goes far beyond.
