@@ -274,6 +274,9 @@ fn start_workers(n: usize, addr: &str, port: u16) -> io::Result<Vec<Child>> {
 
 /// Passes Ctrl-C on to the workers, and waits for them (off the loop's thread).
 async fn stop_workers(workers: Vec<Child>) {
+    if workers.is_empty() {
+        return;
+    }
     for child in &workers {
         let Ok(pid) = libc::pid_t::try_from(child.id()) else {
             continue;
