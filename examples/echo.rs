@@ -1,6 +1,9 @@
 //! A TCP echo server on the One Loop: every connection is a task that writes back what it
 //! reads.
 //!
+//! Not a program of the book: the smallest server of this crate, the skeleton that
+//! `tcp_charfinder` (the book's `tcp_charfinder.py`) fills in with a protocol.
+//!
 //! Run it: `cargo run --example echo [-- ADDR [PORT]]` (default `127.0.0.1 7007`; port 0
 //! picks a free one), then try it from another terminal with `nc 127.0.0.1 7007`: each line
 //! you type comes back. Ctrl-C stops the server.

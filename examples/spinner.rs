@@ -1,4 +1,8 @@
-//! The spinner of *Fluent Python*'s asyncio chapter, on the One Loop.
+//! The spinner of *Fluent Python*'s asyncio chapter (`spinner_asyncio.py`), on the One Loop.
+//!
+//! What differs from the book: `cancel()` is asyncio's, so the code reads the same; the
+//! `Cancelled` arrives as a `Result` from each await instead of an exception, and is passed
+//! on with `?` where Python lets `CancelledError` propagate.
 //!
 //! A task spins a `|/-\` animation every 100 ms while the supervisor awaits a slow
 //! function (an async sleep of 3 s). Then the supervisor cancels the spinner: the spinner
@@ -12,7 +16,7 @@
 use std::io::Write;
 use std::time::Duration;
 
-use oneloop::{task, time};
+use oneloop::{task, time, Cancelled};
 
 async fn spin(msg: &str) {
     let mut status = String::new();
@@ -33,13 +37,14 @@ fn print_frame(text: &str) {
     let _ = out.write_all(text.as_bytes()).and_then(|()| out.flush());
 }
 
-async fn slow_function() -> u32 {
-    // Pretend to wait for I/O for a while.
-    let _ = time::sleep(Duration::from_secs(3)).await;
-    42
+async fn slow_function() -> Result<u32, Cancelled> {
+    // Pretend to wait for I/O for a while. A cancel of this task would come out of the sleep
+    // and be passed on by `?`, as `CancelledError` comes out of `await asyncio.sleep(3)`.
+    time::sleep(Duration::from_secs(3)).await?;
+    Ok(42)
 }
 
-async fn supervisor() -> u32 {
+async fn supervisor() -> Result<u32, Cancelled> {
     let spinner = task::Builder::new().name("spin").spawn(spin("thinking!"));
     println!("spinner object: {spinner:?}");
     let result = slow_function().await;
@@ -50,6 +55,8 @@ async fn supervisor() -> u32 {
 
 #[oneloop::main]
 async fn main() {
-    let result = supervisor().await;
-    println!("Answer: {result}");
+    match supervisor().await {
+        Ok(result) => println!("Answer: {result}"),
+        Err(cancelled) => println!("supervisor: {cancelled}"),
+    }
 }

@@ -1,4 +1,8 @@
-//! The spinner with an OS thread instead of a task, as the book shows first.
+//! The spinner with an OS thread instead of a task, as the book shows first
+//! (`spinner_thread.py`).
+//!
+//! What differs from the book: Python's `threading.Event` becomes a channel whose sender is
+//! dropped; the thread waits on it with a 100 ms timeout instead of `Event.wait(.1)`.
 //!
 //! A thread spins a `|/-\` animation every 100 ms while the main thread blocks in a slow
 //! function (`std::thread::sleep` for 3 s). A thread cannot be cancelled from outside, so the

@@ -167,7 +167,7 @@ impl<F: Future> AsCompleted<F> {
     ///     assert_eq!(done.next().await, None);
     /// });
     /// ```
-    // `next` is the name API.md (and asyncio's `async for`) uses; an `Iterator` it cannot be.
+    // `next` is asyncio's name (its `async for` calls `__anext__`); an `Iterator` it cannot be.
     #[allow(clippy::should_implement_trait)]
     pub fn next(&mut self) -> AsCompletedNext<'_, F> {
         AsCompletedNext { set: &mut self.set }

@@ -30,6 +30,9 @@
 //! | [`time`] | the timer wheel, `sleep`, `timeout`, `interval` |
 //! | `reactor` (private) | readiness from the OS (mio, or `polling` with the feature of that name) |
 //! | [`io`], [`net`] | async read/write traits and helpers; TCP and UDP sockets, `lookup_host` |
+//! | [`sync`] | semaphores, locks, events, `Notify`, channels: waiters in FIFO order, none lost |
+//! | [`gather`], [`as_completed`], [`join!`], [`select!`] | waiting on many futures inside one task |
+//! | [`signal`] | `ctrl_c()` through a self-pipe registered with the reactor |
 //! | `http` | HTTP/1.1 client (`Client`) and server (`serve`) on `httparse` (feature `http`) |
 //!
 //! The one `unsafe` corners are listed in DESIGN.md: building the `Waker`, and pin projections.
@@ -37,7 +40,7 @@
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
 
-// Lets `#[oneloop::main]` / `#[oneloop::test]` (which expand to `::oneloop::run`) work in
+// Lets `#[oneloop::main]` / `#[oneloop::test]` (which expand to `::oneloop::...`) work in
 // this crate's own tests.
 extern crate self as oneloop;
 

@@ -186,7 +186,7 @@ async fn semaphore_close_fails_waiters() {
 
 #[oneloop::test]
 async fn owned_permits_go_back_when_the_task_holding_them_is_aborted() {
-    // API.md's `acquire_owned(self: Arc<Self>)`: an `Arc` of a `!Sync` type, which clippy
+    // tokio's `acquire_owned(self: Arc<Self>)`: an `Arc` of a `!Sync` type, which clippy
     // flags; on one thread it is simply an `Rc` that costs an atomic increment.
     #[allow(clippy::arc_with_non_send_sync)]
     let sem = Arc::new(Semaphore::new(2));

@@ -1,7 +1,7 @@
 //! End-to-end tests of the `tcp_charfinder` example: the real binary, started as a child
 //! process on `127.0.0.1:0`, talked to with plain blocking `std::net::TcpStream`s.
 //!
-//! The protocol is REFERENCE.md's "tcp_charfinder" section, checked byte for byte: each
+//! The protocol (the example's header states it) is checked byte for byte: each
 //! transcript writes a whole request, usually shuts down its write half so the server sees
 //! the end of stream, reads to the end and compares every byte received. Expected answers
 //! come from the `charindex` crate (the same index the server uses) except for a few

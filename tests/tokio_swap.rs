@@ -1,4 +1,4 @@
-//! The tokio swap, proven (issue 4, scope item 4).
+//! The tokio swap, proven: tokio programs ported by renaming the crate.
 //!
 //! `tokio_swap/originals/*.rs` are three programs written for tokio, as a tokio user writes
 //! them: an echo server with clients, a chat room over mpsc, and a bounded concurrent fetcher

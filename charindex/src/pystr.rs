@@ -1,7 +1,7 @@
 //! The parts of Python's `str` that the charfinder protocols are defined by.
 //!
 //! The book's servers print `{!r}` of the query and strip lines with `str.strip()`;
-//! REFERENCE.md keeps both, byte for byte. They live here so no example re-derives them.
+//! the ports keep both, byte for byte. They live here so no example re-derives them.
 //!
 //! [`is_printable`] is exact for Unicode 17.0, the version of the names: its table,
 //! `unprintable_table.rs`, is generated from the same `UnicodeData.txt` by

@@ -112,7 +112,18 @@ pub(crate) fn poll_cancelled(waits_on: &'static str) -> Result<(), Cancelled> {
     }
 }
 
+/// A request delivered here, as `Err(Cancelled)`.
 fn take_cancel(core: &Core, slot: u32, waits_on: &'static str) -> bool {
+    let taken = take_request(core, slot, waits_on);
+    if taken {
+        core.cancels_delivered.set(core.cancels_delivered.get() + 1);
+    }
+    taken
+}
+
+/// Consumes one undelivered request of the task in `slot` unless it is inside `shield`,
+/// and counts it in `requests_taken`; records what the task waits on either way.
+fn take_request(core: &Core, slot: u32, waits_on: &'static str) -> bool {
     let mut tasks = core.tasks.borrow_mut();
     let Some(task) = tasks.get_mut(slot as usize) else {
         return false;
@@ -121,7 +132,6 @@ fn take_cancel(core: &Core, slot: u32, waits_on: &'static str) -> bool {
     let cancel = &mut task.cancel;
     if cancel.undelivered > 0 && cancel.shield == 0 {
         cancel.undelivered -= 1;
-        core.cancels_delivered.set(core.cancels_delivered.get() + 1);
         core.requests_taken.set(core.requests_taken.get() + 1);
         return true;
     }
@@ -133,21 +143,9 @@ fn take_cancel(core: &Core, slot: u32, waits_on: &'static str) -> bool {
 /// their children. Counted as delivered by whoever finally takes it, not here.
 pub(crate) fn take_request_to_pass_on(waits_on: &'static str) -> bool {
     context::with_current(|core| {
-        let Some(slot) = core.current.get() else {
-            return false;
-        };
-        let mut tasks = core.tasks.borrow_mut();
-        let Some(task) = tasks.get_mut(slot as usize) else {
-            return false;
-        };
-        task.waits_on = waits_on;
-        let cancel = &mut task.cancel;
-        if cancel.undelivered > 0 && cancel.shield == 0 {
-            cancel.undelivered -= 1;
-            core.requests_taken.set(core.requests_taken.get() + 1);
-            return true;
-        }
-        false
+        core.current
+            .get()
+            .is_some_and(|slot| take_request(core, slot, waits_on))
     })
     .unwrap_or(false)
 }

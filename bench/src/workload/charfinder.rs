@@ -1,5 +1,5 @@
-// The tcp_charfinder server (`examples/tcp_charfinder.rs`; protocol in REFERENCE.md,
-// "tcp_charfinder"), written once and included per runtime by `crate::on` (for oneloop only
+// The tcp_charfinder server (`examples/tcp_charfinder.rs`, whose header states the protocol),
+// written once and included per runtime by `crate::on` (for oneloop only
 // with the `oneloop-net` feature). The load client (`crate::load::charfinder_client`) is the
 // same for every server and runs on the other core.
 //
