@@ -1,7 +1,7 @@
 //! tcp_charfinder: the book's Unicode character finder served over TCP (`tcp_charfinder.py`),
 //! one task per client.
 //!
-//! Run it: `cargo run --release --example tcp_charfinder [-- ADDR [PORT]]` (default
+//! Run it: `cargo run --release --example tcp_charfinder [-- ADDR [PORT] [--workers N]]` (default
 //! `127.0.0.1 2323`), then talk to it from another terminal with `nc 127.0.0.1 2323` or
 //! `telnet 127.0.0.1 2323`. At the `?> ` prompt type words (`chess black`, `cat face`), a
 //! code point (`U+1F525`) or characters to describe (`é€`). An empty line prompts again; a
