@@ -1,8 +1,9 @@
 //! The client against servers nobody here wrote: nginx (started on an ephemeral port with
 //! its own temporary prefix and configuration, stopped by pid) and Python's `http.server`
 //! (HTTP/1.0; a read-until-close body). Files of 0 B, 1 B, 64 KiB and 8 MiB are fetched
-//! and compared byte for byte; 1,000 keep-alive GETs are checked, through nginx's access
-//! log, to have used no more connections than `max_connections_per_host`.
+//! and compared byte for byte, as is a page nginx sends chunked (server-side includes);
+//! 1,000 keep-alive GETs are checked, through nginx's access log, to have used no more
+//! connections than `max_connections_per_host`.
 //!
 //! When nginx or python3 is missing, the test says why and returns (`.ci/run` installs
 //! them, so in CI they run).
@@ -88,6 +89,14 @@ impl Nginx {
 
     fn start(binary: &Path) -> Nginx {
         let dir = TempDir::new("nginx");
+        // A page nginx assembles on the fly (server-side includes): it has no length
+        // up front, so nginx sends it chunked.
+        std::fs::create_dir_all(dir.0.join("www/ssi")).expect("mkdir");
+        std::fs::write(
+            dir.0.join("www/ssi/page.html"),
+            "begin\n<!--# include virtual=\"/small\" -->\nend\n",
+        )
+        .expect("write the SSI page");
         let port = free_port();
         let d = dir.0.display();
         // One process (no master, no workers to switch user for), in the foreground, with
@@ -99,7 +108,8 @@ impl Nginx {
                access_log {d}/access.log conn;\n  keepalive_requests 100000;\n\
                client_body_temp_path {d}/body; proxy_temp_path {d}/proxy;\n\
                fastcgi_temp_path {d}/fastcgi; uwsgi_temp_path {d}/uwsgi; scgi_temp_path {d}/scgi;\n\
-               server {{ listen 127.0.0.1:{port}; root {d}/www; }}\n}}\n"
+               server {{ listen 127.0.0.1:{port}; root {d}/www;\n\
+                 location /ssi/ {{ ssi on; ssi_types *; }} }}\n}}\n"
         );
         std::fs::write(dir.0.join("nginx.conf"), conf).expect("write nginx.conf");
         let mut child = Command::new(binary)
@@ -187,6 +197,15 @@ fn nginx_files_byte_for_byte_and_keep_alive_reuse() {
             let resp = client.head(&format!("{base}/large")).await.unwrap();
             assert_eq!(resp.header("content-length"), Some("8388608"));
             assert_eq!(resp.bytes().await.unwrap(), b"");
+            let resp = client.get(&format!("{base}/ssi/page.html")).await.unwrap();
+            assert_eq!(resp.header("transfer-encoding"), Some("chunked"));
+            let mut expected = b"begin\n".to_vec();
+            expected.extend(pattern_bytes(64 * 1024));
+            expected.extend(b"\nend\n");
+            assert!(
+                resp.bytes().await.unwrap() == expected,
+                "the chunked page differs"
+            );
             let resp = client.get(&format!("{base}/missing")).await.unwrap();
             assert_eq!(resp.status(), 404);
             let _ = resp.bytes().await.unwrap();

@@ -239,6 +239,9 @@ fn a_panicking_handler_is_a_500_for_that_request_only() {
             if req.path() == "/boom" {
                 panic!("handler failure under test");
             }
+            if req.path() == "/bye" {
+                return Response::text("bye").header("Connection", "close");
+            }
             Response::text("fine")
         })
         .await;
@@ -248,6 +251,14 @@ fn a_panicking_handler_is_a_500_for_that_request_only() {
         )
         .await;
         assert_eq!(statuses(&text), [500, 200], "{text}");
+        // A handler's own `Connection: close` ends the connection after its answer.
+        let text = raw(
+            addr,
+            b"GET /bye HTTP/1.1\r\nHost: x\r\n\r\nGET /ok HTTP/1.1\r\nHost: x\r\n\r\n",
+        )
+        .await;
+        assert_eq!(statuses(&text), [200], "{text}");
+        assert_eq!(text.matches("Connection: close").count(), 1, "{text}");
         still_serves(addr).await;
     });
 }
@@ -292,11 +303,12 @@ fn request_headers_and_query_reach_the_handler() {
     run(|| async {
         let addr = start(Server::new(), |req: Request| async move {
             Response::json(format!(
-                r#"{{"q":{:?},"bad":{:?},"agent":{:?},"version":{:?}}}"#,
+                r#"{{"q":{:?},"bad":{:?},"agent":{:?},"version":{:?},"local":{}}}"#,
                 req.query("q"),
                 req.query("bad"),
                 req.header("USER-AGENT"),
-                req.version()
+                req.version(),
+                req.peer_addr().is_some_and(|a| a.ip().is_loopback())
             ))
         })
         .await;
@@ -309,7 +321,7 @@ fn request_headers_and_query_reach_the_handler() {
         assert_eq!(resp.header("content-type"), Some("application/json"));
         assert_eq!(
             resp.text().await.unwrap(),
-            r#"{"q":Some("a b/c"),"bad":None,"agent":Some("probe/1"),"version":"HTTP/1.1"}"#
+            r#"{"q":Some("a b/c"),"bad":None,"agent":Some("probe/1"),"version":"HTTP/1.1","local":true}"#
         );
     });
 }
@@ -444,5 +456,127 @@ fn cancelling_serve_closes_its_connections() {
         // The idle connection was closed with it, and nobody listens any more.
         assert_eq!(read_all(&mut stream).await, "");
         assert!(TcpStream::connect(addr).await.is_err());
+    });
+}
+
+#[test]
+fn expect_100_continue_is_answered_before_the_body() {
+    run(|| async {
+        let addr = start(Server::new(), echo).await;
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        stream
+            .write_all(b"PUT /up HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\nExpect: 100-continue\r\nConnection: close\r\n\r\n")
+            .await
+            .unwrap();
+        // The interim answer comes before any body byte was sent.
+        let mut interim = [0u8; 25];
+        bounded("100 Continue", stream.read_exact(&mut interim))
+            .await
+            .unwrap();
+        assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+        stream.write_all(b"hello").await.unwrap();
+        let text = read_all(&mut stream).await;
+        assert_eq!(statuses(&text), [200]);
+        assert!(text.ends_with("PUT /up len=5 body=hello"), "{text}");
+    });
+}
+
+#[test]
+fn many_clients_at_once() {
+    run(|| async {
+        let addr = start(Server::new(), echo).await;
+        let mut tasks = Vec::new();
+        for c in 0..100 {
+            tasks.push(oneloop::spawn(async move {
+                let client = Client::builder().max_connections_per_host(1).build();
+                for r in 0..10 {
+                    let resp = client
+                        .post(&format!("http://{addr}/{c}"), format!("{r}"))
+                        .await
+                        .unwrap();
+                    assert_eq!(
+                        resp.text().await.unwrap(),
+                        format!("POST /{c} len=1 body={r}")
+                    );
+                }
+            }));
+        }
+        for task in tasks {
+            bounded("a client", task).await.unwrap();
+        }
+    });
+}
+
+#[test]
+fn fifty_pipelined_requests_in_random_pieces() {
+    run(|| async {
+        let addr = start(Server::new(), echo).await;
+        // GETs, length-framed POSTs and chunked POSTs, back to back.
+        let mut wire = Vec::new();
+        let mut expected = Vec::new();
+        for i in 0..50 {
+            match i % 3 {
+                0 => {
+                    wire.extend(format!("GET /g{i} HTTP/1.1\r\nHost: x\r\n\r\n").bytes());
+                    expected.push(format!("GET /g{i} len=0 body="));
+                }
+                1 => {
+                    let body = "b".repeat(i * 37);
+                    wire.extend(
+                        format!(
+                            "POST /p{i} HTTP/1.1\r\nContent-Length: {}\r\n\r\n{body}",
+                            body.len()
+                        )
+                        .bytes(),
+                    );
+                    expected.push(format!("POST /p{i} len={} body={body}", body.len()));
+                }
+                _ => {
+                    let body = "c".repeat(i * 11);
+                    wire.extend(
+                        format!(
+                            "POST /c{i} HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n{:x};e=1\r\n{body}\r\n0\r\nT: v\r\n\r\n",
+                            body.len()
+                        )
+                        .bytes(),
+                    );
+                    expected.push(format!("POST /c{i} len={} body={body}", body.len()));
+                }
+            }
+        }
+        wire.extend(b"GET /last HTTP/1.1\r\nConnection: close\r\n\r\n");
+        expected.push("GET /last len=0 body=".to_string());
+        let mut stream = TcpStream::connect(addr).await.unwrap();
+        let reader = {
+            let (mut r, mut w) = stream.split();
+            let mut seed = 0x1234_5678_9ABC_DEF1u64;
+            let write = async move {
+                let mut at = 0;
+                while at < wire.len() {
+                    seed ^= seed << 13;
+                    seed ^= seed >> 7;
+                    seed ^= seed << 17;
+                    let n = (1 + seed % 300) as usize;
+                    let end = (at + n).min(wire.len());
+                    w.write_all(&wire[at..end]).await.unwrap();
+                    at = end;
+                    let _ = oneloop::task::yield_now().await;
+                }
+            };
+            let read = async move {
+                let mut out = Vec::new();
+                let _ = bounded("all answers", r.read_to_end(&mut out)).await;
+                String::from_utf8_lossy(&out).into_owned()
+            };
+            http_util::net_util::join2(write, read).await.1
+        };
+        assert_eq!(statuses(&reader).len(), 51, "{reader}");
+        let mut at = 0;
+        for want in &expected {
+            let found = reader[at..]
+                .find(want.as_str())
+                .unwrap_or_else(|| panic!("{want} missing or out of order"));
+            at += found + want.len();
+        }
     });
 }

@@ -41,7 +41,8 @@ impl From<io::Error> for BodyError {
 }
 
 /// The longest chunk-size line, or block of trailers, that is waited for (a peer sending
-/// an endless size line must not make the buffer grow without bound).
+/// an endless size line must not make the buffer grow without bound). 16 KiB: the head
+/// limit, since trailers are headers too; a size line with extensions is far shorter.
 const MAX_LINE: usize = 16 * 1024;
 
 /// Where the decoder is in the body.

@@ -6,7 +6,8 @@ use crate::http::conn::Conn;
 use crate::http::error::Error;
 use crate::http::headers::Headers;
 
-/// How many headers a response may have (`httparse` parses into a fixed array).
+/// How many headers a response may have (`httparse` parses into a fixed array on the
+/// stack): 100, as hyper allows; real servers send a dozen or two.
 const MAX_HEADERS: usize = 100;
 /// The largest response head accepted; a server sending more is not speaking HTTP.
 const MAX_HEAD: usize = 64 * 1024;

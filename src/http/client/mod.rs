@@ -424,28 +424,24 @@ impl Client {
                 !head.headers.has_token("connection", "close")
             };
         let decoder = Decoder::new(framing);
-        let mut conn = Some((conn, slot));
+        let mut body = Incoming {
+            conn: Some((conn, slot)),
+            decoder,
+            keep_alive,
+            max_body: self.inner.config.max_body,
+            deadline,
+            failed: None,
+        };
         // A body that is already over (HEAD, 204, 304, length 0): the connection goes back now.
-        if decoder.is_done() {
-            if let Some((conn, slot)) = conn.take() {
-                if keep_alive {
-                    slot.release(conn);
-                }
-            }
+        if body.decoder.is_done() {
+            body.release();
         }
         Response {
             status: head.status,
             reason: head.reason,
             version: head.version,
             headers: head.headers,
-            body: Incoming {
-                conn,
-                decoder,
-                keep_alive,
-                max_body: self.inner.config.max_body,
-                deadline,
-                failed: None,
-            },
+            body,
             url: url_text.to_string(),
         }
     }

@@ -75,6 +75,7 @@ impl Pool {
         host: &str,
         port: u16,
     ) -> Result<Checkout, crate::Cancelled> {
+        self.expire();
         let entry = {
             let mut hosts = self.hosts.borrow_mut();
             let entry = hosts.entry((host.to_string(), port)).or_insert_with(|| {
@@ -99,6 +100,18 @@ impl Pool {
                 _permit: permit,
             },
         })
+    }
+
+    /// Closes every host's idle connections older than the idle timeout (by age only: no
+    /// system call), so a client that moved on to other hosts does not keep sockets to the
+    /// old ones open for ever. Checked at each checkout rather than on a timer: an idle
+    /// client keeps its idle connections until it is used or dropped.
+    fn expire(&self) {
+        for host in self.hosts.borrow().values() {
+            host.idle
+                .borrow_mut()
+                .retain(|(_, since)| since.elapsed() < self.idle_timeout);
+        }
     }
 
     /// The freshest idle connection still usable; stale and dead ones are closed.

@@ -16,6 +16,9 @@ use crate::http::error::{Error, ErrorKind, Timeout};
 use crate::http::headers::Headers;
 use crate::time::timeout_at;
 
+/// The most `bytes` reserves up front from a `Content-Length`.
+const PRE_ALLOCATE_MAX: u64 = 16 << 20;
+
 /// A response received by the [`Client`](super::Client).
 ///
 /// ```
@@ -58,6 +61,16 @@ pub(crate) struct Incoming {
 }
 
 impl Incoming {
+    /// The body is over: the connection goes back to the pool if it may carry another
+    /// request, or closes; the slot's permit goes back either way.
+    pub(crate) fn release(&mut self) {
+        if let Some((conn, slot)) = self.conn.take() {
+            if self.keep_alive {
+                slot.release(conn);
+            }
+        }
+    }
+
     /// The next piece; at the end the connection goes back to the pool.
     async fn next(&mut self) -> Result<Option<Vec<u8>>, Error> {
         if let Some(kind) = self.failed {
@@ -78,13 +91,16 @@ impl Incoming {
             },
         };
         match piece {
-            Ok(Some(piece)) => Ok(Some(piece)),
-            Ok(None) => {
-                if let Some((conn, slot)) = self.conn.take() {
-                    if self.keep_alive {
-                        slot.release(conn);
-                    }
+            Ok(Some(piece)) => {
+                // The last piece of a length-framed body: the connection can go back now,
+                // even if the caller never asks for the `None` that follows.
+                if self.decoder.is_done() {
+                    self.release();
                 }
+                Ok(Some(piece))
+            }
+            Ok(None) => {
+                self.release();
                 Ok(None)
             }
             Err(e) => {
@@ -213,7 +229,10 @@ impl Response {
         if declared.is_some_and(|n| n > max as u64) {
             return Err(too_large().with_url(&self.url));
         }
-        let mut body = Vec::with_capacity(declared.map_or(0, |n| n as usize));
+        // Reserve what the server announced, but not more than a sane first allocation on
+        // its word alone (a client may allow huge bodies; the server may lie).
+        let reserve = declared.map_or(0, |n| n.min(PRE_ALLOCATE_MAX) as usize);
+        let mut body = Vec::with_capacity(reserve);
         while let Some(piece) = self.chunk().await? {
             if body.len() + piece.len() > max {
                 return Err(too_large().with_url(&self.url));

@@ -22,8 +22,9 @@ use crate::net::TcpStream;
 use crate::sync::Event;
 use crate::time::timeout_at;
 
-/// How many headers a request may have (`httparse` parses into a fixed array). More is
-/// answered with 431, like a head over the byte limit.
+/// How many headers a request may have (`httparse` parses into a fixed array on the
+/// stack). Browsers send about 20; 100 (hyper's figure) leaves room for proxies' additions.
+/// More is answered with 431, like a head over the byte limit.
 const MAX_HEADERS: usize = 100;
 
 /// How long, and how much, a connection is drained after an error answer before it is
@@ -65,6 +66,7 @@ where
 {
     // Responses are written whole, so Nagle's algorithm would only delay them.
     let _ = stream.set_nodelay(true);
+    let peer = stream.peer_addr().ok();
     let mut conn = Conn::new(stream);
     let limits = &shared.limits;
     // The first request's head must arrive within the header timeout of the accept; later
@@ -107,6 +109,7 @@ where
             version: head.version,
             headers: head.headers,
             body,
+            peer,
         };
         let response = run_handler(&shared.handler, request)
             .await
@@ -117,9 +120,18 @@ where
             });
 
         // 4. The response, then decide whether to go on.
-        let close = !keep_alive || shared.stopping.is_set();
-        let bytes = encode_response(&response, version, close, is_head);
-        let write = timeout_at(Instant::now() + limits.idle_timeout, conn.write_all(&bytes));
+        // A handler may ask for the close itself with `Connection: close`.
+        let close = !keep_alive
+            || shared.stopping.is_set()
+            || response.headers.has_token("connection", "close");
+        let (head, body_after) = encode_response(&response, version, close, is_head);
+        let write = timeout_at(Instant::now() + limits.idle_timeout, async {
+            conn.write_all(&head).await?;
+            if body_after {
+                conn.write_all(&response.body).await?;
+            }
+            Ok::<(), std::io::Error>(())
+        });
         if !matches!(write.await, Ok(Ok(()))) || close {
             return; // the client stopped reading, went away, or we close as announced
         }
@@ -260,9 +272,21 @@ where
     .await
 }
 
-/// Serialises a response: status line, the handler's headers (minus the framing ones the
-/// server owns), `Date`, `Content-Length`, `Connection`; the body unless HEAD.
-fn encode_response(response: &Response, version: u8, close: bool, is_head: bool) -> Vec<u8> {
+/// Bodies up to this size are copied behind the head and sent in one write; larger ones
+/// are written from the handler's buffer after the head (a copy would cost more than the
+/// second system call).
+const COALESCE: usize = 16 * 1024;
+
+/// Serialises a response's head: status line, the handler's headers (minus the framing
+/// ones the server owns), `Date`, `Content-Length`, `Connection`; and the body too when it
+/// is small (see [`COALESCE`]). The second value says whether the body is still to send.
+fn encode_response(
+    response: &Response,
+    version: u8,
+    close: bool,
+    is_head: bool,
+) -> (Vec<u8>, bool) {
+    use std::io::Write as _; // writing into a Vec cannot fail
     let status = if (100..1000).contains(&response.status) {
         response.status
     } else {
@@ -270,8 +294,10 @@ fn encode_response(response: &Response, version: u8, close: bool, is_head: bool)
     };
     // 1xx, 204 and 304 never carry a body, nor a length.
     let bodiless = status < 200 || status == 204 || status == 304;
-    let mut out = Vec::with_capacity(256 + response.body.len());
-    out.extend_from_slice(format!("HTTP/1.1 {status} {}\r\n", reason(status)).as_bytes());
+    let send_body = !is_head && !bodiless;
+    let coalesce = send_body && response.body.len() <= COALESCE;
+    let mut out = Vec::with_capacity(256 + if coalesce { response.body.len() } else { 0 });
+    let _ = write!(out, "HTTP/1.1 {status} {}\r\n", reason(status));
     for (name, value) in response.headers.iter() {
         let owned_by_server = ["content-length", "transfer-encoding", "connection", "date"]
             .iter()
@@ -279,11 +305,13 @@ fn encode_response(response: &Response, version: u8, close: bool, is_head: bool)
         if owned_by_server || !is_valid_name(name) || !is_valid_value(value) {
             continue;
         }
-        out.extend_from_slice(format!("{name}: {value}\r\n").as_bytes());
+        let _ = write!(out, "{name}: {value}\r\n");
     }
-    out.extend_from_slice(format!("Date: {}\r\n", date::now()).as_bytes());
+    out.extend_from_slice(b"Date: ");
+    date::append(&mut out);
+    out.extend_from_slice(b"\r\n");
     if !bodiless {
-        out.extend_from_slice(format!("Content-Length: {}\r\n", response.body.len()).as_bytes());
+        let _ = write!(out, "Content-Length: {}\r\n", response.body.len());
     }
     if close {
         out.extend_from_slice(b"Connection: close\r\n");
@@ -291,10 +319,10 @@ fn encode_response(response: &Response, version: u8, close: bool, is_head: bool)
         out.extend_from_slice(b"Connection: keep-alive\r\n");
     }
     out.extend_from_slice(b"\r\n");
-    if !is_head && !bodiless {
+    if coalesce {
         out.extend_from_slice(&response.body);
     }
-    out
+    (out, send_body && !coalesce)
 }
 
 /// Ends a connection for `stop`: with an answer (then a short drain, see [`LINGER_TIME`]),
@@ -306,7 +334,7 @@ async fn stop_with(mut conn: Conn, stop: Stop) {
     let response = Response::new(status)
         .header("Content-Type", "text/plain; charset=utf-8")
         .body(format!("{status} {}: {why}\n", reason(status)));
-    let bytes = encode_response(&response, 1, true, false);
+    let (bytes, _) = encode_response(&response, 1, true, false); // a short body: coalesced
     let deadline = Instant::now() + LINGER_TIME;
     if !matches!(
         timeout_at(deadline, conn.write_all(&bytes)).await,

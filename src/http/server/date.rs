@@ -11,8 +11,8 @@ thread_local! {
     static CACHE: RefCell<(u64, String)> = const { RefCell::new((u64::MAX, String::new())) };
 }
 
-/// The current time, formatted for a `Date` header.
-pub(crate) fn now() -> String {
+/// Appends the current time, formatted for a `Date` header, to `out`.
+pub(crate) fn append(out: &mut Vec<u8>) {
     let secs = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
@@ -21,7 +21,7 @@ pub(crate) fn now() -> String {
         if cache.0 != secs {
             *cache = (secs, format_http_date(secs));
         }
-        cache.1.clone()
+        out.extend_from_slice(cache.1.as_bytes());
     })
 }
 
@@ -84,7 +84,9 @@ mod tests {
 
     #[test]
     fn now_is_well_formed() {
-        let text = now();
+        let mut out = Vec::new();
+        append(&mut out);
+        let text = String::from_utf8(out).unwrap();
         assert_eq!(text.len(), 29, "{text}");
         assert!(text.ends_with(" GMT"));
     }

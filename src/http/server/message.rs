@@ -35,6 +35,8 @@ pub struct Request {
     pub(crate) headers: Headers,
     /// The whole body (empty when there was none).
     pub(crate) body: Vec<u8>,
+    /// The client's address, if the socket could tell.
+    pub(crate) peer: Option<std::net::SocketAddr>,
 }
 
 impl Request {
@@ -48,14 +50,21 @@ impl Request {
         &self.method
     }
 
-    /// The path as sent, without the query string (not percent-decoded: `/a%20b`).
+    /// The path as sent, without the query string (not percent-decoded: `/a%20b`). A
+    /// target in absolute form (`GET http://host/path`, as sent to proxies) gives its path.
     ///
     /// ```
     /// # use oneloop::http::Request;
     /// fn is_root(req: &Request) -> bool { req.path() == "/" }
     /// ```
     pub fn path(&self) -> &str {
-        self.target.split('?').next().unwrap_or("")
+        let path = self.target.split('?').next().unwrap_or("");
+        match path.split_once("://") {
+            Some((scheme, rest)) if scheme.bytes().all(|b| b.is_ascii_alphabetic()) => {
+                rest.find('/').map_or("/", |i| &rest[i..])
+            }
+            _ => path,
+        }
     }
 
     /// The raw query string after `?`, if any.
@@ -118,6 +127,16 @@ impl Request {
         &self.body
     }
 
+    /// The client's address (`None` in the rare case the socket could not tell).
+    ///
+    /// ```
+    /// # use oneloop::http::Request;
+    /// fn local(req: &Request) -> bool { req.peer_addr().is_some_and(|a| a.ip().is_loopback()) }
+    /// ```
+    pub fn peer_addr(&self) -> Option<std::net::SocketAddr> {
+        self.peer
+    }
+
     /// `"HTTP/1.0"` or `"HTTP/1.1"`.
     ///
     /// ```
@@ -136,7 +155,8 @@ impl Request {
 /// A response built by a handler: a status, headers, a body.
 ///
 /// The server sets `Content-Length` and `Date` (replacing any the handler set), and
-/// `Connection: close` when it is going to close.
+/// `Connection: close` when it is going to close; a handler that sets `Connection: close`
+/// itself gets the connection closed after this response.
 ///
 /// ```
 /// use oneloop::http::Response;
@@ -295,6 +315,7 @@ mod tests {
             version: 1,
             headers: Headers::default(),
             body: Vec::new(),
+            peer: None,
         }
     }
 
@@ -311,5 +332,8 @@ mod tests {
         assert_eq!(r.query("missing"), None);
         assert_eq!(request("/p").query("a"), None);
         assert_eq!(request("/p?%FF=1").query("a"), None);
+        assert_eq!(request("http://h:1/abs/p?x=1").path(), "/abs/p");
+        assert_eq!(request("http://h").path(), "/");
+        assert_eq!(request("/a://b").path(), "/a://b");
     }
 }
