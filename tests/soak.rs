@@ -426,13 +426,86 @@ fn soak_http_hello() {
     soak("http_hello", &["127.0.0.1:0"], Hello);
 }
 
+// ---------------------------------------------------------------------------------------
+// flags_server (its LOCAL site: no faults, so every answer is checked)
+// ---------------------------------------------------------------------------------------
+
+struct Flags;
+
+/// Paths asked for: flags and metadata of a few countries, and one that does not exist.
+const FLAG_PATHS: &[&str] = &[
+    "/flags/br/br.gif",
+    "/flags/br/metadata.json",
+    "/flags/jp/jp.gif",
+    "/flags/cn/metadata.json",
+    "/flags/zz/zz.gif",
+];
+
+fn site() -> &'static flagsite::Site {
+    static SITE: OnceLock<flagsite::Site> = OnceLock::new();
+    SITE.get_or_init(flagsite::Site::new)
+}
+
+impl Protocol for Flags {
+    fn good(&self, addr: SocketAddr, rng: &mut Rng) -> Result<(), String> {
+        let mut stream = connect(addr).map_err(|e| format!("connect: {e}"))?;
+        let requests = 1 + rng.below(3);
+        for i in 0..requests {
+            let path = FLAG_PATHS[rng.below(FLAG_PATHS.len() as u64) as usize];
+            let close = if i + 1 == requests {
+                "Connection: close\r\n"
+            } else {
+                ""
+            };
+            let request = format!("GET {path} HTTP/1.1\r\nHost: soak\r\n{close}\r\n");
+            stream
+                .write_all(request.as_bytes())
+                .map_err(|e| format!("send: {e}"))?;
+            let (status, body) = read_response(&mut stream)?;
+            let right = match site().get(path) {
+                Some(file) => status == "HTTP/1.1 200 OK" && body == file.bytes,
+                None => status.starts_with("HTTP/1.1 404"),
+            };
+            if !right {
+                return Err(format!("for {path}: {status:?} with {} bytes", body.len()));
+            }
+        }
+        expect_eof(&mut stream, "after Connection: close")
+    }
+
+    fn rude(&self, addr: SocketAddr, rng: &mut Rng) {
+        Hello.rude(addr, rng) // the same misbehaviours against the same HTTP server
+    }
+}
+
+#[test]
+#[ignore = "a soak; run by .ci/soak"]
+fn soak_flags_server() {
+    if !example_exists("flags_server") {
+        println!("soak: no examples/flags_server.rs in this checkout; not soaked");
+        return;
+    }
+    soak(
+        "flags_server",
+        &[
+            "--host",
+            "127.0.0.1",
+            "--local-port",
+            "0",
+            "--delay-port",
+            "0",
+            "--error-port",
+            "0",
+        ],
+        Flags,
+    );
+}
+
 /// The servers that arrive on main later are soaked once their example exists.
 #[test]
 #[ignore = "a soak; run by .ci/soak"]
 fn servers_still_to_come_are_reported() {
-    for name in ["http_charfinder", "flags_server"] {
-        if !example_exists(name) {
-            println!("soak: no examples/{name}.rs in this checkout; not soaked");
-        }
+    if !example_exists("http_charfinder") {
+        println!("soak: no examples/http_charfinder.rs in this checkout; not soaked");
     }
 }

@@ -234,10 +234,14 @@ pub fn interrupt(pid: u32) {
     );
 }
 
-/// The address in a `Serving on 127.0.0.1:PORT...` or `Serving on http://127.0.0.1:PORT/`
-/// line.
+/// The address in a `Serving on 127.0.0.1:PORT...`, `Serving on http://127.0.0.1:PORT/` or
+/// `LOCAL site: http://127.0.0.1:PORT/flags` line.
 pub fn parse_serving_on(line: &str) -> Option<SocketAddr> {
-    let rest = line.split("Serving on ").nth(1)?;
+    // flags_server says `LOCAL site: http://127.0.0.1:PORT/flags (...)` instead.
+    let rest = match line.split("Serving on ").nth(1) {
+        Some(rest) => rest,
+        None => line.split(" site: ").nth(1)?,
+    };
     let rest = rest.strip_prefix("http://").unwrap_or(rest);
     let end = rest
         .find(|c: char| !(c.is_ascii_digit() || c == '.' || c == ':'))
@@ -276,4 +280,6 @@ fn serving_on_lines_parse() {
     assert_eq!(http, Some("127.0.0.1:8080".parse().unwrap()));
     let pid = parse_serving_on("[worker 42] Serving on 127.0.0.1:9. Hit CTRL-C to stop.");
     assert_eq!(pid, Some("127.0.0.1:9".parse().unwrap()));
+    let flags = parse_serving_on("LOCAL site: http://127.0.0.1:8001/flags (no faults)");
+    assert_eq!(flags, Some("127.0.0.1:8001".parse().unwrap()));
 }
