@@ -375,6 +375,25 @@ impl<F> FutureSet<F> {
 }
 
 impl<F: Future + Unpin> FutureSet<F> {
+    /// Removes the first child for which `finished` holds and polls it once with its own
+    /// waker, expecting its output at once (`JoinSet::try_join_next`: a finished task's
+    /// handle is ready). `None` if no child is finished (or it was not ready after all; it
+    /// then stays in the set).
+    pub(crate) fn take_finished(&mut self, finished: impl Fn(&F) -> bool) -> Option<F::Output> {
+        let key = self
+            .children
+            .iter()
+            .find(|(_, child)| finished(child))
+            .map(|(key, _)| key)?;
+        let mut child_cx = Context::from_waker(&self.wakers[key]);
+        let Poll::Ready(output) = Pin::new(&mut self.children[key]).poll(&mut child_cx) else {
+            return None;
+        };
+        drop(self.children.remove(key));
+        self.owed[key] = 0;
+        Some(output)
+    }
+
     /// Polls the children that were woken, in wake order, until one finishes: `Some((key,
     /// output))`; `None` if the set is empty. Each call polls at most the children that were
     /// ready when it started, so a child that wakes itself at once cannot keep the loop here.

@@ -29,13 +29,14 @@
 //! | [`task`] | [`spawn`], [`JoinHandle`], the cancellation rule, `yield_now`, `shield`, the waker |
 //! | [`time`] | the timer wheel, `sleep`, `timeout`, `interval` |
 //! | `reactor` (private) | readiness from the OS (mio, or `polling` with the feature of that name) |
-//! | [`io`], [`net`] | async read/write traits and helpers; TCP and UDP sockets, `lookup_host` |
+//! | [`io`], [`net`] | async read/write traits and helpers, `duplex`, std streams; TCP, UDP and Unix sockets, `lookup_host` |
 //! | [`sync`] | semaphores, locks, events, `Notify`, channels: waiters in FIFO order, none lost |
 //! | [`gather`], [`as_completed`], [`join!`], [`select!`] | waiting on many futures inside one task |
 //! | [`signal`] | `ctrl_c()` through a self-pipe registered with the reactor |
 //! | `http` | HTTP/1.1 client (`Client`) and server (`serve`) on `httparse` (feature `http`) |
 //!
-//! The one `unsafe` corners are listed in DESIGN.md: building the `Waker`, and pin projections.
+//! The `unsafe` corners are listed in DESIGN.md: building the `Waker`, pin projections, the
+//! system calls the standard library does not wrap, and the owned lock guards of `sync`.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]
@@ -58,6 +59,8 @@ pub mod sync;
 pub mod task;
 pub mod time;
 
+#[doc(hidden)]
+pub use oneloop_macros::__select_clean_pattern;
 pub use oneloop_macros::{main, test};
 
 /// README.md's code blocks, compiled and run as doctests so the README cannot go stale.

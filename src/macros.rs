@@ -1,4 +1,5 @@
-//! `join!` and `select!`: waiting on several futures inside one task, with tokio's syntax.
+//! `join!`, `try_join!` and `select!`: waiting on several futures inside one task, with
+//! tokio's syntax.
 //!
 //! Both are `macro_rules!` that expand to a `poll_fn` polling the futures, pinned on the
 //! stack, in the order they are written. Two tricks carry them:
@@ -14,8 +15,10 @@
 //!   also where the losers are dropped), and only then, outside, is the body run.
 //!
 //! Everything the expansion names comes from `::core`, except three hidden items of
-//! `oneloop::task`: `__PassOn` (how `join!` passes a cancel on to every branch) and the
-//! two counters `select!` uses to give back a cancellation a pattern refused.
+//! `oneloop::task`: `__PassOn` (how `join!` and `try_join!` pass a cancel on to every
+//! branch) and the two counters `select!` uses to give back a cancellation a pattern
+//! refused; and `oneloop::__select_clean_pattern`, the proc macro that lets `select!` test
+//! a pattern with `mut`/`ref` bindings by reference.
 
 /// Waits for several futures at once and returns all their outputs as a tuple (tokio's
 /// `join!`). Each poll polls every unfinished future, in the written order.
@@ -88,6 +91,95 @@ macro_rules! join {
     ($($e:expr),+ $(,)?) => { $crate::join!(@munch [] $($e),+) };
 }
 
+/// Waits for several futures that return `Result`s (tokio's `try_join!`): `Ok` of the tuple
+/// of their `Ok` values once all have succeeded, or, as soon as one fails, its `Err`; the
+/// others are then dropped unfinished. Each poll polls every unfinished future, in the
+/// written order. All error types must be the same.
+///
+/// Cancellation: as for [`join!`], a cancel request reaches every unfinished branch. A
+/// branch that returns its `Cancelled` as an error (`Err(Cancelled)`, or an `io::Error`
+/// made from it) ends the `try_join!` with that error.
+///
+/// ```
+/// use oneloop::io::{self, AsyncReadExt, AsyncWriteExt};
+///
+/// oneloop::run(async {
+///     let (mut a, mut b) = io::duplex(64);
+///     let (written, read) = oneloop::try_join!(
+///         async { a.write_u32(7).await.map(|()| 4) },
+///         b.read_u32(),
+///     )?;
+///     assert_eq!((written, read), (4, 7));
+///
+///     let failed: Result<((), ()), &str> = oneloop::try_join!(
+///         async { std::future::pending::<()>().await; Ok(()) }, // dropped
+///         async { Err("no") },
+///     );
+///     assert_eq!(failed, Err("no"));
+///     Ok::<(), std::io::Error>(())
+/// })
+/// .unwrap();
+/// ```
+#[macro_export]
+macro_rules! try_join {
+    (@munch [$($done:tt)*]) => { $crate::try_join!(@expand $($done)*) };
+    (@munch [$($done:tt)*] $e:expr $(, $($rest:tt)*)?) => {
+        $crate::try_join!(@munch [$($done)* (fut out owed $e)] $($($rest)*)?)
+    };
+    (@expand $(($fut:ident $out:ident $owed:ident $e:tt))*) => {{
+        $(
+            let mut $fut = ::core::pin::pin!($e);
+            let mut $out = ::core::option::Option::None;
+            let mut $owed: u32 = 0;
+        )*
+        // Cancel requests of the task go to every unfinished branch (as for `join!`).
+        let mut pass_on = $crate::task::__PassOn::new();
+        let outcome = ::core::future::poll_fn(|_cx| {
+            let taken = pass_on.take("try_join");
+            let mut all_done = true;
+            $(
+                if $out.is_none() {
+                    $owed += taken;
+                    let lent = pass_on.lend($owed);
+                    let poll = ::core::future::Future::poll($fut.as_mut(), _cx);
+                    if pass_on.settle(lent) {
+                        $owed -= 1;
+                    }
+                    match poll {
+                        ::core::task::Poll::Ready(::core::result::Result::Ok(output)) => {
+                            $out = ::core::option::Option::Some(output);
+                        }
+                        ::core::task::Poll::Ready(::core::result::Result::Err(err)) => {
+                            pass_on.give_back();
+                            return ::core::task::Poll::Ready(::core::result::Result::Err(err));
+                        }
+                        ::core::task::Poll::Pending => all_done = false,
+                    }
+                }
+            )*
+            if all_done {
+                pass_on.give_back();
+                ::core::task::Poll::Ready(::core::result::Result::Ok(()))
+            } else {
+                // Woken by whichever unfinished future makes progress.
+                ::core::task::Poll::Pending
+            }
+        })
+        .await;
+        match outcome {
+            ::core::result::Result::Ok(()) => ::core::result::Result::Ok(($(
+                match $out {
+                    ::core::option::Option::Some(output) => output,
+                    ::core::option::Option::None => ::core::unreachable!(),
+                },
+            )*)),
+            ::core::result::Result::Err(err) => ::core::result::Result::Err(err),
+        }
+    }};
+    () => { ::core::result::Result::Ok(()) };
+    ($($e:expr),+ $(,)?) => { $crate::try_join!(@munch [] $($e),+) };
+}
+
 /// Waits for the first of several futures and runs that branch's body; the others are
 /// dropped (tokio's `select!`).
 ///
@@ -113,9 +205,9 @@ macro_rules! join {
 /// lost: it is put back and delivered at the next cancellation point — the next branch
 /// polled, or the first await after the `select!`.
 ///
-/// Limitation of this `macro_rules!` version: the output is first tested against the
-/// pattern by reference, so a `mut` or `&` *inside* a pattern (`Some(mut v)`) does not
-/// compile; write `Some(v)` and rebind with `let mut v = v;` in the body.
+/// Patterns may bind by value, `mut` or `ref` (`Ok(mut line) = ..`, `Some(ref x) = ..`):
+/// the output is first tested against the pattern with its binding modes taken out (by the
+/// hidden proc macro `__select_clean_pattern`, as tokio does), then moved into it.
 ///
 /// ```
 /// use oneloop::time::{sleep, Duration};
@@ -200,9 +292,12 @@ macro_rules! select {
                 // Does the output fit its pattern? If not, drop it; that branch stays disabled.
                 $(
                     if let ::core::option::Option::Some(output) = &$out {
-                        #[allow(unused_variables, unused_mut, unreachable_patterns)]
+                        // Tested by reference, with the binding modes taken out (`Some(mut v)`
+                        // becomes `Some(v)`, which fits the same values): the output is moved
+                        // into the pattern only below, once the futures are dropped.
+                        #[allow(unused_variables, unreachable_patterns)]
                         let fits = match output {
-                            $p => true,
+                            $crate::__select_clean_pattern!($p) => true,
                             _ => false,
                         };
                         if !fits {
@@ -220,10 +315,11 @@ macro_rules! select {
             }
         } // the futures, winners and losers, are dropped here, before any body runs
         $(
-            if let ::core::option::Option::Some(output) = $out {
+            if $out.is_some() {
+                // Matched in place, so `ref mut` bindings borrow from `$out` (declared `mut`).
                 #[allow(unreachable_patterns)]
-                match output {
-                    $p => $b,
+                match $out {
+                    ::core::option::Option::Some($p) => $b,
                     _ => ::core::unreachable!(),
                 }
             } else

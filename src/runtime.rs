@@ -1,10 +1,11 @@
 //! The One Loop itself: one turn of the loop, and how one task is run.
 //!
-//! The entry points (`run`, `Runtime`, `block_on`) are in `runtime/entry.rs`; the loop's
+//! The entry points (`run`, `Runtime`, `block_on`) are in `runtime/entry.rs`, `Handle` in
+//! `runtime/handle.rs`; the loop's
 //! state is in `runtime/context.rs`. One turn, in order (DESIGN.md draws it):
 //!
-//! 1. **Decide how long to wait**: zero if a task is ready, else until the next timer
-//!    (rounded *up* to the millisecond), else forever.
+//! 1. **Decide how long to wait**: zero if a task is ready, else until the earliest timer
+//!    deadline (exactly: the reactor's timerfd, not epoll's milliseconds), else forever.
 //! 2. **Wait for I/O** in the reactor; events wake the tasks waiting on their sources.
 //! 3. **Take cross-thread wakes** from the inject queue.
 //! 4. **Fire due timers**.
@@ -15,6 +16,7 @@
 
 pub(crate) mod context;
 mod entry;
+mod handle;
 #[cfg(debug_assertions)]
 mod invariants;
 mod stats;
@@ -26,6 +28,7 @@ use std::task::{Context, Poll, Waker};
 use std::time::{Duration, Instant};
 
 pub use entry::{block_on, run, Builder, Runtime};
+pub use handle::{Handle, TryCurrentError};
 pub use stats::{stats, tasks, Stats, TaskInfo, TaskState};
 
 use entry::PollRoot;
@@ -74,7 +77,7 @@ pub(crate) fn turn(
     {
         core.schedule(slot, generation);
     }
-    // 4. Fire due timers: every timer whose tick has fully passed.
+    // 4. Fire due timers (every timer whose tick has fully passed), cascading on the way.
     let now_tick = core.tick_passed_at(Instant::now());
     let fired = core.timers.borrow_mut().advance(now_tick, &mut wakers);
     bump(&core.counters.timers_fired, fired as u64);
@@ -122,19 +125,18 @@ pub(crate) fn turn(
     Ok(root_panic)
 }
 
-/// Step 1: zero if anything is ready; else up to the next timer; else `None` (forever).
+/// Step 1: zero if anything is ready; else up to the earliest deadline; else `None` (forever).
+///
+/// The wait ends exactly at the earliest *deadline*, not at the wheel's next event, which may
+/// be a cascade (a timer moving down a level) where nothing fires: phase 4's `advance`
+/// performs such cascades on its way, so one due timer costs one wake-up. No rounding here:
+/// the reactor waits with nanosecond precision (DESIGN.md, "Waiting for a timer").
 fn wait_timeout(core: &Core, now: Instant) -> Option<Duration> {
     if !core.run_queue.borrow().is_empty() || !core.deferred.borrow().is_empty() {
         return Some(Duration::ZERO);
     }
-    let tick = core.timers.borrow().next_expiration()?;
-    let at = core.instant_of_tick(tick)?;
-    let wait = at.saturating_duration_since(now);
-    // Round *up* to whole milliseconds: epoll counts in milliseconds and truncating would
-    // wake us just before the tick is due, find nothing to fire, and wait 0 ms again and
-    // again: a busy loop for up to a millisecond per timer.
-    let ms = wait.as_nanos().div_ceil(1_000_000);
-    Some(Duration::from_millis(u64::try_from(ms).unwrap_or(u64::MAX)))
+    let tick = core.timers.borrow_mut().next_deadline()?;
+    Some(core.instant_of_tick(tick)?.saturating_duration_since(now))
 }
 
 fn wake_all(wakers: &mut Vec<Waker>) {

@@ -780,8 +780,9 @@ fn waiting_for_a_timer_takes_a_handful_of_turns_not_a_busy_loop() {
         let before = runtime::stats().turns;
         sleep(Duration::from_millis(30)).await.unwrap();
         let turns = runtime::stats().turns - before;
-        // One wait for the timer, rounded up to the millisecond; a wait rounded down would
-        // wake early, find nothing due and spin through thousands of turns.
+        // One wait for the timer's exact deadline; a wait that ended early (epoll's
+        // milliseconds rounded down) would find nothing due and spin through thousands of
+        // turns. `tests/time.rs` asserts exactly one turn.
         assert!(turns <= 4, "{turns} turns for one 30 ms sleep");
     });
 }

@@ -24,7 +24,7 @@ use std::time::{Duration, Instant};
 use charindex::{py_strip, UnicodeNameIndex};
 
 /// The bound on every blocking step. Generous: it only turns a hang into a failure.
-const TIMEOUT: Duration = Duration::from_secs(10);
+const TIMEOUT: Duration = Duration::from_secs(30);
 const PROMPT: &str = "?> ";
 
 // ---------------------------------------------------------------------------------------

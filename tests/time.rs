@@ -65,6 +65,44 @@ fn sleep_never_fires_early_for_small_durations() {
     });
 }
 
+/// The spinner's pattern: a 100 ms sleep is filed two levels up the wheel and cascades down
+/// on its way to the deadline. The loop must wait for the deadline itself, not for the
+/// cascade: one wake-up (one turn) per sleep, and never early.
+#[test]
+fn one_sleep_is_one_wake_up_even_across_wheel_levels() {
+    util::run(|| async {
+        for ms in [100, 70, 5, 1] {
+            let d = Duration::from_millis(ms);
+            let turns = runtime::stats().turns;
+            let start = Instant::now();
+            sleep(d).await.unwrap();
+            assert!(start.elapsed() >= d, "a sleep of {d:?} ended early");
+            let taken = runtime::stats().turns - turns;
+            assert_eq!(taken, 1, "a {ms} ms sleep took {taken} turns");
+        }
+    });
+}
+
+/// A batch of timers with the same deadline, beside others far later: one wake-up for the
+/// batch, however the wheel files them.
+#[test]
+fn a_batch_of_due_timers_is_one_wake_up() {
+    util::run(|| async {
+        let deadline = Instant::now() + Duration::from_millis(80);
+        let far = spawn(sleep(Duration::from_secs(3600)));
+        let batch: Vec<_> = (0..10).map(|_| spawn(sleep_until(deadline))).collect();
+        task::yield_now().await.unwrap(); // every task has filed its timer
+        let turns = runtime::stats().turns;
+        sleep_until(deadline).await.unwrap();
+        assert!(Instant::now() >= deadline);
+        assert_eq!(runtime::stats().turns - turns, 1);
+        for handle in batch {
+            handle.await.unwrap().unwrap();
+        }
+        far.abort();
+    });
+}
+
 #[test]
 fn sleep_zero_completes_at_first_poll() {
     util::run(|| async {

@@ -150,10 +150,11 @@ pub fn wrk(addr: SocketAddr, conns: usize, secs: u64) -> Result<(f64, f64), Stri
     }
 }
 
-/// The idle-connection client (`--idle-client ADDR N`, a child process so its sockets count
-/// against neither the server's fd limit nor its memory): opens `n` connections, says "ok",
-/// and holds them until its standard input closes.
-pub fn idle_client(addr: SocketAddr, n: usize) -> ! {
+/// The idle-connection client (`--idle-client ADDR N KIND`, a child process so its sockets
+/// count against neither the server's fd limit nor its memory): opens `n` connections (with
+/// `http`, sends one keep-alive GET on each and reads its answer), says "ok", and holds them
+/// until its standard input closes.
+pub fn idle_client(addr: SocketAddr, n: usize, http: bool) -> ! {
     pin(LOAD_CPU);
     sys::raise_nofile();
     let mut held = Vec::with_capacity(n);
@@ -163,6 +164,24 @@ pub fn idle_client(addr: SocketAddr, n: usize) -> ! {
             Err(e) => {
                 eprintln!("idle client: connection {i} of {n}: {e}");
                 std::process::exit(1);
+            }
+        }
+    }
+    if http {
+        for s in &mut held {
+            let _ = s.write_all(b"GET / HTTP/1.1\r\nHost: bench\r\n\r\n");
+        }
+        for (i, s) in held.iter_mut().enumerate() {
+            let mut answer = Vec::new();
+            let mut chunk = [0u8; 512];
+            while !answer.ends_with(b"Hello, world!") {
+                match s.read(&mut chunk) {
+                    Ok(0) | Err(_) => {
+                        eprintln!("idle client: no answer on connection {i}");
+                        std::process::exit(1);
+                    }
+                    Ok(k) => answer.extend_from_slice(&chunk[..k]),
+                }
             }
         }
     }

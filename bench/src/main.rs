@@ -1,7 +1,8 @@
 //! oneloop against tokio (current_thread) and smol (LocalExecutor + async-io), in one run.
 //!
 //! `cargo run --release -p oneloop-bench -- [--quick] [--same-core] [--only NAME[,NAME..]]
-//! [--rt tokio,smol,oneloop] [--rounds N] [--json PATH] [--list]`. See `bench/README.md` for how to read the table.
+//! [--rt tokio,smol,oneloop] [--rounds N] [--json PATH] [--markdown-into FILE#NAME] [--list]`.
+//! See `bench/README.md` for how to read the table.
 
 mod adapter;
 mod alloc;
@@ -117,6 +118,18 @@ macro_rules! on_rt_sync {
     };
 }
 
+/// `on_rt!` for the fan-out workloads, which smol cannot run (it has no broadcast or watch
+/// channel): its cells say `skipped`.
+macro_rules! on_rt_fanout {
+    ($rt:expr, $m:ident :: $f:ident ( $($a:expr),* )) => {
+        match $rt {
+            Rt::Tokio => Ok(on::tokio::$m::$f($($a),*)),
+            Rt::Smol => Err("tokio and oneloop only (smol has no broadcast or watch)".to_string()),
+            Rt::Oneloop => Ok(oneloop_sync!(on::oneloop::$m::$f($($a),*))),
+        }
+    };
+}
+
 /// `on_rt!` for the network workloads.
 macro_rules! on_rt_net {
     ($rt:expr, $m:ident :: $f:ident ( $($a:expr),* )) => {
@@ -149,6 +162,10 @@ struct Params {
     cancel_k: usize,
     pingpong_n: u64,
     sem_n: usize,
+    fanout_n: usize,
+    fanout_msgs: u64,
+    rwlock_tasks: usize,
+    rwlock_ops: u64,
     echo_conns: usize,
     echo_dur: Duration,
     echo1_dur: Duration,
@@ -175,6 +192,10 @@ impl Params {
                 cancel_k: 100,
                 pingpong_n: 10_000,
                 sem_n: 50_000,
+                fanout_n: 100,
+                fanout_msgs: 200,
+                rwlock_tasks: 10,
+                rwlock_ops: 2_000,
                 echo_conns: 50,
                 echo_dur: Duration::from_millis(300),
                 echo1_dur: Duration::from_millis(200),
@@ -198,6 +219,10 @@ impl Params {
                 cancel_k: 1_000,
                 pingpong_n: 100_000,
                 sem_n: 1_000_000,
+                fanout_n: 100,
+                fanout_msgs: 2_000,
+                rwlock_tasks: 10,
+                rwlock_ops: 20_000,
                 echo_conns: 50,
                 echo_dur: Duration::from_secs(2),
                 echo1_dur: Duration::from_secs(1),
@@ -310,6 +335,11 @@ const GROUPS: &[Group] = &[
             ),
             spec("late.p99_us", "  lateness p99", "us"),
             spec("late.max_us", "  lateness max", "us"),
+            spec(
+                "late.cpu_us",
+                "  loop CPU time, spawn to last join",
+                "us/sleep",
+            ),
         ],
         run: |rt, p| Ok(on_rt!(rt, core::lateness(p.late_n))),
     },
@@ -343,6 +373,36 @@ const GROUPS: &[Group] = &[
         run: |rt, p| Ok(on_rt_sync!(rt, sync::semaphore(p.sem_n))),
     },
     Group {
+        name: "broadcast",
+        needs: Needs::Sync,
+        specs: &[spec(
+            "broadcast.ns",
+            "broadcast 1 sender -> 100 receivers",
+            "ns/delivery",
+        )],
+        run: |rt, p| on_rt_fanout!(rt, fanout::broadcast_fanout(p.fanout_n, p.fanout_msgs)),
+    },
+    Group {
+        name: "watch",
+        needs: Needs::Sync,
+        specs: &[spec(
+            "watch.ns",
+            "watch send -> 100 waiters in changed()",
+            "ns/wake-up",
+        )],
+        run: |rt, p| on_rt_fanout!(rt, fanout::watch_notify(p.fanout_n, p.fanout_msgs)),
+    },
+    Group {
+        name: "rwlock",
+        needs: Needs::Sync,
+        specs: &[spec(
+            "rwlock.ns",
+            "RwLock 10 tasks, 1 write in 10, held across a yield",
+            "ns/op",
+        )],
+        run: |rt, p| on_rt_fanout!(rt, fanout::rwlock_mix(p.rwlock_tasks, p.rwlock_ops)),
+    },
+    Group {
         name: "echo",
         needs: Needs::Net,
         specs: &[
@@ -368,7 +428,33 @@ const GROUPS: &[Group] = &[
             spec("idle.heap", "idle connections: heap held", "B/conn"),
             spec("idle.rss", "  RSS growth", "B/conn"),
         ],
-        run: run_idle,
+        run: |rt, p| run_idle(rt, p, "echo"),
+    },
+    Group {
+        name: "idle_prompt",
+        needs: Needs::Net,
+        specs: &[
+            spec(
+                "idle_prompt.heap",
+                "idle at a buffered ?> prompt: heap",
+                "B/conn",
+            ),
+            spec("idle_prompt.rss", "  RSS growth", "B/conn"),
+        ],
+        run: |rt, p| run_idle(rt, p, "prompt"),
+    },
+    Group {
+        name: "idle_http",
+        needs: Needs::Net,
+        specs: &[
+            spec(
+                "idle_http.heap",
+                "idle keep-alive, oneloop::http::serve: heap",
+                "B/conn",
+            ),
+            spec("idle_http.rss", "  RSS growth", "B/conn"),
+        ],
+        run: |rt, p| run_idle(rt, p, "http"),
     },
     Group {
         name: "http",
@@ -443,10 +529,16 @@ fn run_floor(p: &Params) -> Result<f64, String> {
 
 /// Idle connections are measured in a fresh process per runtime (`--idle-server`), which
 /// starts its own client process, so RSS and the fd table start clean.
-fn run_idle(rt: Rt, p: &Params) -> Result<Metrics, String> {
+/// `kind`: `echo` (an echo task with a 256-byte buffer in its future), `prompt` (the
+/// runtime's `BufReader`/`BufWriter` at a `?> ` prompt), `http` (`oneloop::http::serve`, each
+/// client idle after one keep-alive GET; oneloop only, the peers' cells say n/a).
+fn run_idle(rt: Rt, p: &Params, kind: &str) -> Result<Metrics, String> {
+    if kind == "http" && rt != Rt::Oneloop {
+        return Ok(Vec::new());
+    }
     let exe = std::env::current_exe().map_err(|e| e.to_string())?;
     let out = Command::new(exe)
-        .args(["--idle-server", rt.name(), &idle_n(p).to_string()])
+        .args(["--idle-server", rt.name(), &idle_n(p).to_string(), kind])
         .stdin(Stdio::null())
         .output()
         .map_err(|e| e.to_string())?;
@@ -457,7 +549,14 @@ fn run_idle(rt: Rt, p: &Params) -> Result<Metrics, String> {
             .and_then(|v| v.parse::<f64>().ok())
     };
     match (out.status.success(), field("heap="), field("rss=")) {
-        (true, Some(heap), Some(rss)) => Ok(vec![("idle.heap", heap), ("idle.rss", rss)]),
+        (true, Some(heap), Some(rss)) => {
+            let keys = match kind {
+                "prompt" => ["idle_prompt.heap", "idle_prompt.rss"],
+                "http" => ["idle_http.heap", "idle_http.rss"],
+                _ => ["idle.heap", "idle.rss"],
+            };
+            Ok(vec![(keys[0], heap), (keys[1], rss)])
+        }
         _ => Err(format!(
             "idle server failed ({}): {}{}",
             out.status,
@@ -473,8 +572,8 @@ fn idle_n(p: &Params) -> usize {
     p.idle_n.min(limit.saturating_sub(200))
 }
 
-/// `--idle-server RT N`: the child process side of `run_idle`.
-fn idle_server_main(rt: Rt, n: usize) -> ! {
+/// `--idle-server RT N KIND`: the child process side of `run_idle`.
+fn idle_server_main(rt: Rt, n: usize, kind: &str) -> ! {
     load::pin(LOOP_CPU);
     sys::raise_nofile();
     watchdog_exit_after(Duration::from_secs(60), "idle server");
@@ -482,13 +581,16 @@ fn idle_server_main(rt: Rt, n: usize) -> ! {
     let addr = l.local_addr().expect("local_addr");
     let exe = std::env::current_exe().expect("current_exe");
     let mut client = Command::new(exe)
-        .args(["--idle-client", &addr.to_string(), &n.to_string()])
+        .args(["--idle-client", &addr.to_string(), &n.to_string(), kind])
         .stdin(Stdio::piped())
-        .stdout(Stdio::null())
+        .stdout(Stdio::piped())
         .spawn()
         .expect("spawn the idle client");
-    let (heap, rss) = if rt.has(Needs::Net) {
-        on_rt_net!(rt, net::idle_server(l, n))
+    let ready = client.stdout.take().expect("the idle client's stdout");
+    let (heap, rss) = if kind == "http" {
+        idle_http_server(l, n, ready)
+    } else if rt.has(Needs::Net) {
+        on_rt_net!(rt, net::idle_server(l, n, kind == "prompt"))
     } else {
         eprintln!("{} has no network workloads in this build", rt.name());
         std::process::exit(1);
@@ -497,6 +599,55 @@ fn idle_server_main(rt: Rt, n: usize) -> ! {
     let _ = client.wait();
     println!("heap={heap:.1} rss={rss:.1}");
     std::process::exit(0);
+}
+
+/// `oneloop::http::serve` with a hello handler; the clients connect, send one keep-alive GET
+/// each, read the answer and say "ok" on `ready`; then heap and RSS per connection.
+#[cfg(feature = "oneloop-net")]
+fn idle_http_server(
+    l: std::net::TcpListener,
+    n: usize,
+    ready: std::process::ChildStdout,
+) -> (f64, f64) {
+    use std::io::BufRead;
+    let rt = oneloop::Runtime::new().expect("a oneloop runtime");
+    rt.block_on(async move {
+        let l = oneloop::net::TcpListener::from_std(l).expect("from_std");
+        oneloop::time::sleep(Duration::from_millis(1)).await.ok(); // first-use setup
+        let rss = sys::rss_bytes();
+        let counting = alloc::CountingOn::start();
+        let before = alloc::Snapshot::now();
+        let server = oneloop::spawn(oneloop::http::serve(l, |_req| async {
+            oneloop::http::Response::text("Hello, world!")
+        }));
+        let said = oneloop::task::spawn_blocking(move || {
+            let mut line = String::new();
+            let _ = std::io::BufReader::new(ready).read_line(&mut line);
+            line
+        })
+        .await;
+        assert_eq!(
+            said.ok().as_deref().map(str::trim),
+            Some("ok"),
+            "idle http client"
+        );
+        oneloop::time::sleep(Duration::from_millis(20)).await.ok(); // every task parks
+        let heap = before.live_since() as f64 / n as f64;
+        let rss = (sys::rss_bytes() as f64 - rss as f64) / n as f64;
+        drop(counting);
+        server.abort();
+        (heap, rss)
+    })
+}
+
+#[cfg(not(feature = "oneloop-net"))]
+fn idle_http_server(
+    _: std::net::TcpListener,
+    _: usize,
+    _: std::process::ChildStdout,
+) -> (f64, f64) {
+    eprintln!("oneloop has no network workloads in this build");
+    std::process::exit(1);
 }
 
 fn run_http(rt: Rt, p: &Params) -> Result<Metrics, String> {
@@ -993,9 +1144,33 @@ fn to_json(res: &Results, groups: &[&Group], p: &Params) -> String {
 
 // ---- main ------------------------------------------------------------------------------------
 
+/// `--markdown-into FILE#NAME`: replaces what lies between the lines
+/// `<!-- oneloop-bench NAME: begin -->` and `<!-- oneloop-bench NAME: end -->` in FILE with
+/// the command that made the table and the table itself, fenced: how README.md's tables are
+/// regenerated, never edited by hand.
+fn markdown_into(target: &str, command: &str, table: &str) -> Result<(), String> {
+    let (path, name) = target
+        .split_once('#')
+        .ok_or("expected FILE#NAME, e.g. README.md#latest")?;
+    let text = std::fs::read_to_string(path).map_err(|e| e.to_string())?;
+    let begin = format!("<!-- oneloop-bench {name}: begin -->\n");
+    let end = format!("<!-- oneloop-bench {name}: end -->");
+    let start = text
+        .find(&begin)
+        .ok_or_else(|| format!("no line {:?} in {path}", begin.trim()))?
+        + begin.len();
+    let stop = start
+        + text[start..]
+            .find(&end)
+            .ok_or_else(|| format!("no line {end:?} after the begin line in {path}"))?;
+    let block = format!("`{command}`:\n\n```text\n{}\n```\n", table.trim_end());
+    let updated = format!("{}{block}{}", &text[..start], &text[stop..]);
+    std::fs::write(path, updated).map_err(|e| e.to_string())
+}
+
 fn usage() -> ! {
     eprintln!(
-        "usage: oneloop-bench [--quick] [--same-core] [--only NAME[,NAME..]] [--rt tokio,smol,oneloop]\n                     [--rounds N] [--json PATH] [--list]\n\
+        "usage: oneloop-bench [--quick] [--same-core] [--only NAME[,NAME..]] [--rt tokio,smol,oneloop]\n                     [--rounds N] [--json PATH] [--markdown-into FILE#NAME] [--list]\n\
          benchmarks: {}",
         GROUPS.iter().map(|g| g.name).collect::<Vec<_>>().join(", ")
     );
@@ -1032,19 +1207,20 @@ fn init_pinning() -> Option<String> {
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    let command = format!("oneloop-bench {}", args.join(" "));
     // Child-process modes of the idle-connection benchmark.
     match args.first().map(String::as_str) {
-        Some("--idle-client") if args.len() == 3 => {
+        Some("--idle-client") if args.len() == 4 => {
             init_pinning();
             let addr: SocketAddr = args[1].parse().unwrap_or_else(|_| usage());
             let n = args[2].parse().unwrap_or_else(|_| usage());
-            load::idle_client(addr, n);
+            load::idle_client(addr, n, args[3] == "http");
         }
-        Some("--idle-server") if args.len() == 3 => {
+        Some("--idle-server") if args.len() == 4 => {
             init_pinning();
             let rt = Rt::from_name(&args[1]).unwrap_or_else(|| usage());
             let n = args[2].parse().unwrap_or_else(|_| usage());
-            idle_server_main(rt, n);
+            idle_server_main(rt, n, &args[3]);
         }
         _ => {}
     }
@@ -1054,6 +1230,7 @@ fn main() {
     let mut runtimes: Vec<Rt> = RUNTIMES.to_vec();
     let mut only: Option<Vec<String>> = None;
     let mut json: Option<String> = None;
+    let mut markdown: Option<String> = None;
     let mut rounds: Option<usize> = None;
     let mut it = args.into_iter();
     while let Some(a) = it.next() {
@@ -1065,6 +1242,7 @@ fn main() {
                 only = Some(v.split(',').map(str::to_string).collect());
             }
             "--json" => json = Some(it.next().unwrap_or_else(|| usage())),
+            "--markdown-into" => markdown = Some(it.next().unwrap_or_else(|| usage())),
             "--rt" => {
                 let v = it.next().unwrap_or_else(|| usage());
                 let picked: Option<Vec<Rt>> = v.split(',').map(Rt::from_name).collect();
@@ -1224,7 +1402,14 @@ fn main() {
         started.elapsed().as_secs_f64()
     ));
 
-    print!("{}", render(&res, &groups, &p));
+    let table = render(&res, &groups, &p);
+    print!("{table}");
+    if let Some(target) = markdown {
+        if let Err(e) = markdown_into(&target, &command, &table) {
+            eprintln!("could not update {target}: {e}");
+            std::process::exit(1);
+        }
+    }
     if let Some(path) = json {
         if let Err(e) = std::fs::write(&path, to_json(&res, &groups, &p)) {
             eprintln!("could not write {path}: {e}");

@@ -5,9 +5,10 @@
 //!
 //! - building is one pass over the code points in increasing order, so every list comes
 //!   out sorted by appending, with no sort and no set;
-//! - a query is an intersection of sorted lists, done smallest-first: walk the shortest
-//!   list and binary-search the others, so `cjk squared` costs the size of the rarest
-//!   word, not of the 100,000 characters under `CJK`;
+//! - a query is an intersection of sorted lists, done smallest-first (in `page.rs`): walk
+//!   the shortest list and gallop through the others (searches that resume where the last
+//!   one ended), so `cjk squared` costs the size of the rarest word, not of the 100,000
+//!   characters under `CJK`;
 //! - results are already in code point order;
 //! - names are not stored: [`describe_char`] asks [`unicode_names2`] again, which is
 //!   cheap, and keeps the index at a few MB.
@@ -21,7 +22,7 @@ use std::collections::HashMap;
 
 use crate::describe::describe_char;
 use crate::pystr::repr;
-use crate::query::Query;
+
 use crate::words::split_words;
 
 /// Names starting with one of these are indexed under the prefix's words only. Without
@@ -129,7 +130,7 @@ impl UnicodeNameIndex {
         }
     }
 
-    /// The characters `query` finds, in code point order (see [`Query`] for how a query
+    /// The characters `query` finds, in code point order (see [`Query`](crate::Query) for how a query
     /// is read). Word queries are an AND: every word must be in the name. A query with no
     /// words, or with a word no name holds, finds nothing.
     ///
@@ -148,31 +149,8 @@ impl UnicodeNameIndex {
     /// assert!(index.find("jabberwocky").is_empty());
     /// ```
     pub fn find(&self, query: &str) -> Vec<char> {
-        let named = |c: &char| unicode_names2::name(*c).is_some();
-        match Query::parse(query) {
-            Query::CodePoint(cp) => char::from_u32(cp).filter(named).into_iter().collect(),
-            Query::Chars(chars) => chars.into_iter().filter(named).collect(),
-            Query::Words(words) => self.find_words(&words),
-        }
-    }
-
-    /// The characters whose names hold every one of `words` (upper-case, as the index
-    /// stores them).
-    fn find_words(&self, words: &[String]) -> Vec<char> {
-        // Step 1: the postings of every word; one unknown word means no match at all.
-        let lists: Option<Vec<&[char]>> = words.iter().map(|word| self.postings(word)).collect();
-        let Some(mut lists) = lists.filter(|lists| !lists.is_empty()) else {
-            return Vec::new();
-        };
-        // Step 2: the shortest list bounds the answer, so walk it...
-        lists.sort_unstable_by_key(|list| list.len());
-        let (shortest, others) = lists.split_first().expect("checked non-empty above");
-        // Step 3: ...and keep the characters every other list also holds.
-        shortest
-            .iter()
-            .filter(|c| others.iter().all(|list| list.binary_search(c).is_ok()))
-            .copied()
-            .collect()
+        // One code path for whole answers and pages: the whole answer is the widest page.
+        self.find_page(query, 0..usize::MAX).chars
     }
 
     /// The description lines ([`describe_char`]) of what `query` finds, in order.

@@ -21,9 +21,13 @@
 //! - [`index`]: [`UnicodeNameIndex`], built at start-up, and its queries
 //!   ([`find`](UnicodeNameIndex::find), [`describe`](UnicodeNameIndex::describe),
 //!   [`status`](UnicodeNameIndex::status)).
+//! - [`page`]: one window of a query's results and their total ([`Page`],
+//!   [`find_page`](UnicodeNameIndex::find_page)), without materialising the rest.
 //! - [`query`]: how a query string is read: words, `U+XXXX`, or characters to describe.
 //! - [`words`]: the one tokenizer, shared by names and queries ([`tokenize`]).
 //! - [`describe`]: the description line of one character ([`describe_char`]).
+//! - [`web`]: what `http_charfinder` writes: the escaped HTML page, the `/chars` JSON,
+//!   the parsing of its `start`/`stop`.
 //! - [`pystr`]: the bits of Python's `str` the protocol is defined by: [`repr`],
 //!   [`py_strip`], [`is_printable`].
 //!
@@ -45,13 +49,16 @@
 
 pub mod describe;
 pub mod index;
+pub mod page;
 pub mod pystr;
 pub mod query;
 mod unprintable_table;
+pub mod web;
 pub mod words;
 
 pub use describe::describe_char;
 pub use index::UnicodeNameIndex;
+pub use page::Page;
 pub use pystr::{is_printable, py_isspace, py_strip, repr};
 pub use query::Query;
 pub use words::tokenize;

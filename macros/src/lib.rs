@@ -96,6 +96,16 @@
 
 use proc_macro::{Delimiter, Group, Ident, Literal, Punct, Spacing, Span, TokenStream, TokenTree};
 
+mod pattern;
+
+/// An implementation detail of `oneloop::select!` (see `pattern.rs`): the pattern it is
+/// given, without `mut` and `ref`. Not for direct use.
+#[doc(hidden)]
+#[proc_macro]
+pub fn __select_clean_pattern(input: TokenStream) -> TokenStream {
+    pattern::clean(input)
+}
+
 /// Runs `async fn main` on a new oneloop event loop.
 ///
 /// ```ignore

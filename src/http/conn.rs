@@ -4,15 +4,26 @@
 //! Parsing with `httparse` is "try on what has arrived, read more if it says `Partial`":
 //! the buffer keeps the bytes of a head until it is complete, and whatever arrived after it
 //! (the start of the body, or a pipelined next request) stays for the next reader.
+//!
+//! The buffer exists only while it holds bytes or a read is under way: a read that finds
+//! nothing with nothing buffered frees it (`poll_fill`). An idle keep-alive connection, or
+//! one accepted and not yet spoken on, then costs its task and its socket, not 16 KiB.
 
+use std::future::poll_fn;
 use std::io;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
-use crate::io::{AsyncReadExt, AsyncWriteExt};
+use crate::io::{AsyncRead, AsyncWriteExt};
 use crate::net::TcpStream;
 
 /// How much is read from the socket at a time: one system call fills a typical head, or
 /// a sizeable piece of a body.
 const READ_SIZE: usize = 16 * 1024;
+
+/// The first read into a freed buffer: enough for a typical request head, and a quarter of
+/// `READ_SIZE` to zero when a connection wakes from idle. A head that needs more reads more.
+const FIRST_READ: usize = 4 * 1024;
 
 /// A connection and its unread bytes.
 pub(crate) struct Conn {
@@ -62,18 +73,38 @@ impl Conn {
     /// Reads once more from the socket, appending to the buffer; `Ok(0)` at end of stream.
     /// A cancellation point (the read is).
     pub(crate) async fn fill(&mut self) -> io::Result<usize> {
+        poll_fn(|cx| self.poll_fill(cx)).await
+    }
+
+    fn poll_fill(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<usize>> {
         // Move the unconsumed bytes to the front rather than growing for ever.
         if self.start > 0 {
             self.buf.copy_within(self.start..self.end, 0);
             self.end -= self.start;
             self.start = 0;
         }
-        if self.buf.len() - self.end < READ_SIZE {
-            self.buf.resize(self.end + READ_SIZE, 0);
+        let room = if self.end == 0 && self.buf.is_empty() {
+            FIRST_READ
+        } else {
+            READ_SIZE
+        };
+        if self.buf.len() - self.end < room {
+            self.buf.resize(self.end + room, 0);
         }
-        let n = self.stream.read(&mut self.buf[self.end..]).await?;
+        let read = Pin::new(&mut self.stream).poll_read(cx, &mut self.buf[self.end..]);
+        if read.is_pending() && self.end == 0 {
+            self.buf = Vec::new(); // nothing buffered, nothing to read: wait without a buffer
+        }
+        // Pending: the reactor wakes the task when the socket is readable.
+        let n = std::task::ready!(read)?;
         self.end += n;
-        Ok(n)
+        Poll::Ready(Ok(n))
+    }
+
+    /// Bytes of buffer held right now (0 while idle), for the tests.
+    #[cfg(test)]
+    pub(crate) fn allocated(&self) -> usize {
+        self.buf.capacity()
     }
 
     /// Writes all of `data`. A cancellation point.
@@ -93,5 +124,45 @@ impl Conn {
             Err(e) => e.kind() == io::ErrorKind::WouldBlock,
             Ok(_) => false, // 0: closed; more: bytes nobody asked for
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::net::TcpListener;
+    use std::future::Future;
+
+    /// Polls `fill` once: true if it had to wait.
+    async fn waits(conn: &mut Conn) -> bool {
+        let mut fill = std::pin::pin!(conn.fill());
+        poll_fn(|cx| Poll::Ready(fill.as_mut().poll(cx).is_pending())).await
+    }
+
+    #[test]
+    fn an_idle_connection_holds_no_buffer() {
+        crate::run(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let mut client = TcpStream::connect(addr).await.unwrap();
+            let (server, _) = listener.accept().await.unwrap();
+            let mut conn = Conn::new(server);
+            assert!(waits(&mut conn).await, "nothing sent yet");
+            assert_eq!(conn.allocated(), 0, "accepted, silent: no buffer");
+            client.write_all(b"GET / HTTP/1.1\r\n\r\n").await.unwrap();
+            let n = crate::time::timeout(std::time::Duration::from_secs(10), conn.fill())
+                .await
+                .unwrap()
+                .unwrap();
+            assert_eq!(n, 18);
+            assert_eq!(
+                conn.allocated(),
+                FIRST_READ,
+                "a head's worth, not READ_SIZE"
+            );
+            conn.consume(n);
+            assert!(waits(&mut conn).await);
+            assert_eq!(conn.allocated(), 0, "answered and idle: freed");
+        });
     }
 }

@@ -1,4 +1,10 @@
 //! `BufReader`: reads in large chunks, hands them out in small ones.
+//!
+//! The buffer exists only while it holds bytes or a read is under way: a read that finds
+//! nothing to read (`Pending`) with nothing buffered frees it, and the next read allocates it
+//! again at full size. A server with 10,000 clients idle at a prompt then holds no buffer for
+//! any of them (nginx does the same with an idle keep-alive connection), while a busy client
+//! reads in full-size chunks. The price is one allocation per wait, small beside the wait.
 
 use std::io;
 use std::pin::Pin;
@@ -22,10 +28,13 @@ const DEFAULT_CAPACITY: usize = 8 * 1024;
 #[derive(Debug)]
 pub struct BufReader<R> {
     inner: R,
-    /// The buffer; `buf[pos..filled]` is unread data.
+    /// The buffer; `buf[pos..filled]` is unread data. Empty (no allocation) while nothing
+    /// is buffered and the reader waits: see the module docs.
     buf: Box<[u8]>,
     pos: usize,
     filled: usize,
+    /// The size the buffer is allocated with.
+    capacity: usize,
 }
 
 impl<R: AsyncRead> BufReader<R> {
@@ -38,18 +47,20 @@ impl<R: AsyncRead> BufReader<R> {
         Self::with_capacity(DEFAULT_CAPACITY, inner)
     }
 
-    /// A reader with a buffer of `capacity` bytes (at least 1).
+    /// A reader with a buffer of `capacity` bytes (at least 1), allocated at the first read.
     ///
     /// ```
     /// let r = oneloop::io::BufReader::with_capacity(64, &b""[..]);
     /// assert!(r.buffer().is_empty());
+    /// assert_eq!(r.capacity(), 64);
     /// ```
     pub fn with_capacity(capacity: usize, inner: R) -> Self {
         BufReader {
             inner,
-            buf: vec![0; capacity.max(1)].into_boxed_slice(),
+            buf: Box::default(),
             pos: 0,
             filled: 0,
+            capacity: capacity.max(1),
         }
     }
 }
@@ -85,6 +96,50 @@ impl<R> BufReader<R> {
         &self.buf[self.pos..self.filled]
     }
 
+    /// How many bytes the buffer holds when it is allocated (tokio's `capacity`).
+    ///
+    /// ```
+    /// let r = oneloop::io::BufReader::new(&b""[..]);
+    /// assert_eq!(r.capacity(), 8 * 1024);
+    /// ```
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// How many bytes of buffer the reader holds right now: [`capacity`](Self::capacity)
+    /// while it has unread bytes or since its last read returned data, 0 before the first
+    /// read and while it waits with nothing buffered (oneloop's; tokio has no equivalent).
+    ///
+    /// ```
+    /// use oneloop::io::{AsyncBufReadExt, BufReader};
+    ///
+    /// oneloop::run(async {
+    ///     let mut r = BufReader::new(&b"a\n"[..]);
+    ///     assert_eq!(r.allocated(), 0); // nothing read yet
+    ///     let mut line = String::new();
+    ///     r.read_line(&mut line).await.unwrap();
+    ///     assert_eq!(r.allocated(), 8 * 1024);
+    /// });
+    /// ```
+    pub fn allocated(&self) -> usize {
+        self.buf.len()
+    }
+
+    /// Frees the buffer, which must be drained.
+    fn release(&mut self) {
+        debug_assert_eq!(self.pos, self.filled);
+        self.buf = Box::default();
+        self.pos = 0;
+        self.filled = 0;
+    }
+
+    /// Allocates the buffer if it was released.
+    fn allocate(&mut self) {
+        if self.buf.is_empty() {
+            self.buf = vec![0; self.capacity].into_boxed_slice();
+        }
+    }
+
     /// The wrapped reader; buffered bytes are lost.
     ///
     /// ```
@@ -103,7 +158,7 @@ impl<R: AsyncRead + Unpin> AsyncRead for BufReader<R> {
         out: &mut [u8],
     ) -> Poll<io::Result<usize>> {
         // A large read into an empty buffer skips the copy.
-        if self.pos == self.filled && out.len() >= self.buf.len() {
+        if self.pos == self.filled && out.len() >= self.capacity {
             return Pin::new(&mut self.inner).poll_read(cx, out);
         }
         let available = ready!(self.as_mut().poll_fill_buf(cx))?;
@@ -118,10 +173,20 @@ impl<R: AsyncRead + Unpin> AsyncBufRead for BufReader<R> {
     fn poll_fill_buf(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
         let this = self.get_mut();
         if this.pos == this.filled {
-            // Pending here means the inner reader will wake us.
-            let n = ready!(Pin::new(&mut this.inner).poll_read(cx, &mut this.buf))?;
-            this.pos = 0;
-            this.filled = n;
+            this.allocate();
+            match Pin::new(&mut this.inner).poll_read(cx, &mut this.buf) {
+                Poll::Ready(Ok(n)) => {
+                    this.pos = 0;
+                    this.filled = n;
+                }
+                Poll::Ready(Err(e)) => return Poll::Ready(Err(e)),
+                Poll::Pending => {
+                    // Nothing buffered and nothing to read: wait without a buffer. The
+                    // inner reader will wake us.
+                    this.release();
+                    return Poll::Pending;
+                }
+            }
         }
         Poll::Ready(Ok(&this.buf[this.pos..this.filled]))
     }
@@ -136,6 +201,7 @@ impl<R: AsyncRead + Unpin> AsyncBufRead for BufReader<R> {
 
     fn __poll_fill_more(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<&[u8]>> {
         let this = self.get_mut();
+        this.allocate();
         // Move the unconsumed bytes to the front, and make room if they fill the buffer (a
         // tiny buffer and a 4-byte character).
         this.buf.copy_within(this.pos..this.filled, 0);
@@ -146,8 +212,12 @@ impl<R: AsyncRead + Unpin> AsyncBufRead for BufReader<R> {
             grown.resize(grown.len() + 4, 0);
             this.buf = grown.into_boxed_slice();
         }
+        let read = Pin::new(&mut this.inner).poll_read(cx, &mut this.buf[this.filled..]);
+        if read.is_pending() && this.filled == 0 {
+            this.release(); // nothing kept: wait without a buffer, as in `poll_fill_buf`
+        }
         // Pending here means the inner reader will wake us.
-        let n = ready!(Pin::new(&mut this.inner).poll_read(cx, &mut this.buf[this.filled..]))?;
+        let n = ready!(read)?;
         this.filled += n;
         Poll::Ready(Ok(&this.buf[..this.filled]))
     }

@@ -1,4 +1,8 @@
 //! `BufWriter`: collects small writes into large ones.
+//!
+//! The buffer is allocated at the first write that needs it and freed by a `flush` (or
+//! `shutdown`) that emptied it, so a connection that answered and now waits holds none; a
+//! flush forced by a full buffer keeps it for the writes that follow.
 
 use std::io;
 use std::pin::Pin;
@@ -26,7 +30,8 @@ const DEFAULT_CAPACITY: usize = 8 * 1024;
 #[derive(Debug)]
 pub struct BufWriter<W> {
     inner: W,
-    /// Bytes accepted but not yet written to `inner`; never longer than `capacity`.
+    /// Bytes accepted but not yet written to `inner`; never longer than `capacity`. No
+    /// allocation until a write is buffered, and none again after a `flush` that emptied it.
     buf: Vec<u8>,
     /// `buf[written..]` is what remains to write while flushing.
     written: usize,
@@ -43,15 +48,16 @@ impl<W: AsyncWrite> BufWriter<W> {
         Self::with_capacity(DEFAULT_CAPACITY, inner)
     }
 
-    /// A writer with a buffer of `capacity` bytes.
+    /// A writer with a buffer of `capacity` bytes, allocated at the first buffered write.
     ///
     /// ```
-    /// let _w = oneloop::io::BufWriter::with_capacity(64, Vec::<u8>::new());
+    /// let w = oneloop::io::BufWriter::with_capacity(64, Vec::<u8>::new());
+    /// assert_eq!(w.capacity(), 64);
     /// ```
     pub fn with_capacity(capacity: usize, inner: W) -> Self {
         BufWriter {
             inner,
-            buf: Vec::with_capacity(capacity),
+            buf: Vec::new(),
             written: 0,
             capacity: capacity.max(1),
         }
@@ -77,6 +83,34 @@ impl<W> BufWriter<W> {
     /// ```
     pub fn get_mut(&mut self) -> &mut W {
         &mut self.inner
+    }
+
+    /// How many bytes the buffer holds when it is allocated (tokio's `capacity`).
+    ///
+    /// ```
+    /// let w = oneloop::io::BufWriter::new(Vec::<u8>::new());
+    /// assert_eq!(w.capacity(), 8 * 1024);
+    /// ```
+    pub fn capacity(&self) -> usize {
+        self.capacity
+    }
+
+    /// How many bytes of buffer the writer holds right now: 0 until a write is buffered and
+    /// after a `flush` that emptied it (oneloop's; tokio has no equivalent).
+    ///
+    /// ```
+    /// use oneloop::io::{AsyncWriteExt, BufWriter};
+    ///
+    /// oneloop::run(async {
+    ///     let mut w = BufWriter::new(Vec::new());
+    ///     w.write_all(b"?> ").await.unwrap();
+    ///     assert_eq!(w.allocated(), 8 * 1024);
+    ///     w.flush().await.unwrap();
+    ///     assert_eq!(w.allocated(), 0);
+    /// });
+    /// ```
+    pub fn allocated(&self) -> usize {
+        self.buf.capacity()
     }
 
     /// The wrapped writer; unflushed bytes are lost.
@@ -121,6 +155,9 @@ impl<W: AsyncWrite + Unpin> AsyncWrite for BufWriter<W> {
             // Too big to buffer: write it through.
             return Pin::new(&mut this.inner).poll_write(cx, data);
         }
+        if this.buf.capacity() == 0 {
+            this.buf.reserve_exact(this.capacity); // full size at once: no regrowth
+        }
         this.buf.extend_from_slice(data);
         Poll::Ready(Ok(data.len()))
     }
@@ -128,12 +165,14 @@ impl<W: AsyncWrite + Unpin> AsyncWrite for BufWriter<W> {
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         ready!(this.poll_flush_buf(cx))?;
+        this.buf = Vec::new(); // drained, and the caller is done writing for now: free it
         Pin::new(&mut this.inner).poll_flush(cx)
     }
 
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         ready!(this.poll_flush_buf(cx))?;
+        this.buf = Vec::new();
         Pin::new(&mut this.inner).poll_shutdown(cx)
     }
 }

@@ -1,5 +1,7 @@
 //! Async I/O traits and helpers: `AsyncRead`, `AsyncWrite`, `AsyncBufRead`, their `Ext`
-//! traits, `BufReader`, `BufWriter`, `split` and `copy`.
+//! traits (with the number readers and writers of `num.rs`), `BufReader`, `BufWriter`,
+//! `split`, `copy` and `copy_bidirectional`, the in-memory `duplex`, `empty`, `sink` and
+//! `repeat`, and the standard streams (`stdio.rs`, on the blocking pool).
 //!
 //! The traits have tokio's shape, except that `poll_read` fills a plain `&mut [u8]` (no
 //! `ReadBuf`): `Ok(0)` means end of stream (or an empty `buf`).
@@ -15,8 +17,16 @@
 mod buf_reader;
 mod buf_writer;
 mod copy;
+mod duplex;
+mod mem;
+// Before `ext`: its traits expand the number-method macros defined there.
+#[macro_use]
+mod num;
 mod ext;
+mod interest;
+mod line_limit;
 mod split;
+mod stdio;
 
 use std::io;
 use std::ops::DerefMut;
@@ -26,9 +36,17 @@ use std::task::{Context, Poll};
 pub use crate::task::is_cancelled;
 pub use buf_reader::BufReader;
 pub use buf_writer::BufWriter;
-pub use copy::copy;
+pub use copy::{copy, copy_bidirectional};
+pub use duplex::{duplex, DuplexStream};
 pub use ext::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, Lines};
+pub use interest::{Interest, Ready};
+pub use line_limit::LineTooLong;
+pub use mem::{empty, repeat, sink, Empty, Repeat, Sink};
 pub use split::{split, ReadHalf, WriteHalf};
+/// std's I/O error types, re-exported as tokio does, so `oneloop::io::Result` reads as
+/// `tokio::io::Result` did.
+pub use std::io::{Error, ErrorKind, Result, SeekFrom};
+pub use stdio::{stderr, stdin, stdout, Stderr, Stdin, Stdout};
 
 /// Reads bytes asynchronously (tokio's `AsyncRead`, with a plain slice for the buffer).
 ///

@@ -1,4 +1,4 @@
-//! Networking: TCP and UDP sockets registered with the loop's reactor.
+//! Networking: TCP, UDP and Unix domain sockets registered with the loop's reactor.
 //!
 //! Each socket is a non-blocking `mio::net` socket plus a `Registration` with the reactor.
 //! An operation first passes the cancellation point, then tries the system call while the
@@ -10,8 +10,9 @@
 //! blocking thread pool ([`lookup_host`]), so a slow DNS answer never stalls the loop.
 
 mod addr;
-mod tcp;
+pub mod tcp;
 mod udp;
+pub mod unix;
 
 pub use addr::{lookup_host, ToSocketAddrs};
 
@@ -20,6 +21,7 @@ pub use tcp::socket::TcpSocket;
 pub use tcp::split::{OwnedReadHalf, OwnedWriteHalf, ReadHalf, ReuniteError, WriteHalf};
 pub use tcp::stream::TcpStream;
 pub use udp::UdpSocket;
+pub use unix::{UnixDatagram, UnixListener, UnixStream};
 
 use std::io;
 use std::net::SocketAddr;

@@ -1,6 +1,8 @@
 //! The default reactor backend: `mio::Poll`, which is epoll in edge-triggered mode on Linux
 //! (kqueue on the BSDs and macOS). A source is registered once for both directions and
-//! stays armed: nothing to do per wait, which is why this is the default.
+//! stays armed: nothing to do per wait, which is why this is the default. A wait with a
+//! deadline arms a timerfd first (`timer_fd.rs`), since epoll's own timeout counts in whole
+//! milliseconds.
 
 use std::io;
 use std::os::fd::RawFd;
@@ -11,6 +13,13 @@ use mio::unix::SourceFd;
 use mio::{Events, Interest, Poll, Token};
 
 use super::ready;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use super::timer_fd::TimerFd;
+
+/// The token of the timerfd's events, which end a wait and concern no source. Never a
+/// source's token in practice: that would take slot 2^32 - 2 of generation 2^32 - 1.
+#[cfg(any(target_os = "linux", target_os = "android"))]
+const TIMER_TOKEN: usize = usize::MAX - 1;
 
 /// How many events one wait can return. More wait for the next turn; 1024 keeps the buffer
 /// at 24 KiB and is far more than one turn's worth of tasks in practice.
@@ -19,6 +28,10 @@ const EVENTS_PER_WAIT: usize = 1024;
 pub(crate) struct Selector {
     poll: Poll,
     events: Events,
+    /// Ends a wait at its deadline to the microsecond; `None` where there is no timerfd
+    /// (then the wait ends on epoll's timeout, up to a millisecond late).
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    timer: Option<TimerFd>,
 }
 
 /// Interrupts the loop's wait from any thread (a `mio::Waker`, an eventfd on Linux).
@@ -39,9 +52,21 @@ impl Selector {
     pub(crate) fn new(unpark_token: usize) -> io::Result<(Selector, Unparker)> {
         let poll = Poll::new()?;
         let waker = mio::Waker::new(poll.registry(), Token(unpark_token))?;
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        let timer = {
+            let timer = TimerFd::new()?;
+            poll.registry().register(
+                &mut SourceFd(&timer.raw_fd()),
+                Token(TIMER_TOKEN),
+                Interest::READABLE,
+            )?;
+            Some(timer)
+        };
         let selector = Selector {
             poll,
             events: Events::with_capacity(EVENTS_PER_WAIT),
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            timer,
         };
         Ok((selector, Unparker(Arc::new(waker))))
     }
@@ -51,6 +76,15 @@ impl Selector {
         timeout: Option<Duration>,
         mut on_event: impl FnMut(usize, u8),
     ) -> io::Result<usize> {
+        // A wait that blocks with a deadline arms the timer (a zero wait does not block, and
+        // must not pay a system call); one without disarms it if it was armed.
+        #[cfg(any(target_os = "linux", target_os = "android"))]
+        if let Some(timer) = &mut self.timer {
+            match timeout {
+                Some(t) if t.is_zero() => {}
+                after => timer.set(after)?,
+            }
+        }
         match self.poll.poll(&mut self.events, timeout) {
             Ok(()) => {}
             // A signal arrived during the wait: not an error, just an early return.
@@ -59,6 +93,10 @@ impl Selector {
         }
         let mut count = 0;
         for event in &self.events {
+            #[cfg(any(target_os = "linux", target_os = "android"))]
+            if event.token() == Token(TIMER_TOKEN) {
+                continue; // it ended the wait; that was its whole job
+            }
             let mut bits = 0;
             if event.is_readable() {
                 bits |= ready::READABLE;

@@ -43,6 +43,11 @@ mod backend;
 #[path = "polling.rs"]
 mod backend;
 pub(crate) mod registration;
+#[cfg(all(
+    not(feature = "polling"),
+    any(target_os = "linux", target_os = "android")
+))]
+mod timer_fd;
 
 use backend::Selector;
 pub(crate) use backend::Unparker;
@@ -197,6 +202,14 @@ impl Reactor {
             .borrow()
             .get(slot as usize)
             .is_some_and(|s| s.readiness & direction.mask() != 0)
+    }
+
+    /// The source's readiness bits (see [`ready`]), as far as the loop knows.
+    pub(crate) fn readiness(&self, slot: u32) -> u8 {
+        self.sources
+            .borrow()
+            .get(slot as usize)
+            .map_or(0, |s| s.readiness)
     }
 
     /// An operation returned `WouldBlock`: forget the readiness it relied on.

@@ -66,6 +66,54 @@ impl Registration {
 }
 
 impl Registration {
+    /// Waits until the reactor says one of the `interest`ed directions may proceed, and
+    /// gives the readiness bits it has (for `readable()`, `writable()`, `ready()`: tokio's
+    /// readiness API). No system call: the readiness may be stale, and the operation the
+    /// caller tries next clears it if it gets `WouldBlock` (see [`try_io`](Self::try_io)).
+    pub(crate) fn poll_ready(
+        &self,
+        cx: &mut Context<'_>,
+        read: bool,
+        write: bool,
+    ) -> Poll<io::Result<u8>> {
+        let reactor = &self.core.reactor;
+        let mask = if read { super::ready::FOR_READ } else { 0 }
+            | if write { super::ready::FOR_WRITE } else { 0 };
+        let bits = reactor.readiness(self.slot) & mask;
+        if bits != 0 {
+            return Poll::Ready(Ok(bits));
+        }
+        if read {
+            reactor.set_waker(self.slot, Direction::Read, cx.waker())?;
+        }
+        if write {
+            reactor.set_waker(self.slot, Direction::Write, cx.waker())?;
+        }
+        // Woken by the reactor when an event for this source arrives.
+        Poll::Pending
+    }
+
+    /// Tries `op` once, without waiting (`try_read`, `try_write`, ...): `WouldBlock` at once
+    /// if the reactor knows the source is not ready, and a `WouldBlock` from `op` clears the
+    /// readiness, so the next `readable()` waits for a new event.
+    pub(crate) fn try_io<R>(
+        &self,
+        direction: Direction,
+        op: impl FnOnce() -> io::Result<R>,
+    ) -> io::Result<R> {
+        let reactor = &self.core.reactor;
+        if !reactor.is_ready(self.slot, direction) {
+            return Err(io::ErrorKind::WouldBlock.into());
+        }
+        let result = op();
+        if matches!(&result, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
+            reactor.clear_readiness(self.slot, direction);
+        }
+        result
+    }
+}
+
+impl Registration {
     /// Forgets the readiness for `direction` without a `WouldBlock` to prove it is gone:
     /// only for a stream operation that came back short (fewer bytes than asked), which
     /// means the socket's buffer was drained (or filled). With edge-triggered readiness

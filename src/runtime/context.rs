@@ -12,11 +12,9 @@ use std::sync::Arc;
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
-use slab::Slab;
-
 use crate::reactor::Reactor;
 use crate::runtime::stats::Counters;
-use crate::task::cell::Task;
+use crate::task::slab::TaskSlab;
 use crate::task::state::State;
 use crate::task::waker::{Remote, TaskRef};
 use crate::time::wheel::Wheel;
@@ -26,13 +24,13 @@ pub(crate) struct Core {
     /// This loop's id in the waker registry; every waker it makes carries it.
     pub(crate) id: u16,
     /// Every live task, keyed by slot; the slot is half of a task's address.
-    pub(crate) tasks: RefCell<Slab<Task>>,
+    pub(crate) tasks: RefCell<TaskSlab>,
     /// Slots of `Scheduled` tasks, first in first out.
     pub(crate) run_queue: RefCell<VecDeque<u32>>,
     /// Wakers to wake at the start of the next turn, after timers and I/O (`yield_now`,
     /// and tasks that used up their budget).
     pub(crate) deferred: RefCell<Vec<Waker>>,
-    /// Timers, in ticks of one millisecond since `epoch`.
+    /// Timers, in ticks of one microsecond since `epoch` (`NANOS_PER_TICK`).
     pub(crate) timers: RefCell<Wheel<Waker>>,
     /// Tick 0 of the timer wheel.
     pub(crate) epoch: Instant,
@@ -66,6 +64,11 @@ pub(crate) struct Core {
     /// Print one line per turn on stderr.
     pub(crate) trace: bool,
 }
+
+/// One wheel tick is a microsecond: fine enough that rounding a deadline up to a tick adds at
+/// most 1 µs of lateness (the loop waits for the exact deadline, see `runtime::turn`), coarse
+/// enough that the wheel's 64^6 ticks reach 19 hours before a timer waits in its overflow list.
+const NANOS_PER_TICK: u128 = 1_000;
 
 thread_local! {
     /// The loop running on this thread, set for the duration of `block_on`.
@@ -158,22 +161,17 @@ impl Core {
     /// The wheel tick of `instant`, rounded up so a timer filed there never fires early.
     pub(crate) fn tick_at_or_after(&self, instant: Instant) -> u64 {
         let since = instant.saturating_duration_since(self.epoch);
-        let ms = since.as_millis();
-        let rounded = if since > Duration::from_millis(ms as u64) {
-            ms + 1
-        } else {
-            ms
-        };
+        let rounded = since.as_nanos().div_ceil(NANOS_PER_TICK);
         u64::try_from(rounded).unwrap_or(u64::MAX)
     }
 
     /// The wheel tick that has fully passed at `instant` (rounded down).
     pub(crate) fn tick_passed_at(&self, instant: Instant) -> u64 {
-        u64::try_from(instant.saturating_duration_since(self.epoch).as_millis()).unwrap_or(u64::MAX)
+        u64::try_from(instant.saturating_duration_since(self.epoch).as_micros()).unwrap_or(u64::MAX)
     }
 
     /// The instant at which wheel tick `tick` begins.
     pub(crate) fn instant_of_tick(&self, tick: u64) -> Option<Instant> {
-        self.epoch.checked_add(Duration::from_millis(tick))
+        self.epoch.checked_add(Duration::from_micros(tick))
     }
 }

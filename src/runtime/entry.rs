@@ -15,13 +15,12 @@ use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
-use slab::Slab;
-
 use super::context::{self, Core};
 use super::stats::bump;
 use super::{live_tasks, turn};
 use crate::reactor::Reactor;
 use crate::task::cancel::BUDGET;
+use crate::task::slab::TaskSlab;
 use crate::task::state::State;
 use crate::task::waker::{self, Remote};
 use crate::time::wheel::Wheel;
@@ -163,7 +162,7 @@ impl Builder {
         let id = waker::register(Arc::clone(&remote))?;
         let core = Core {
             id,
-            tasks: RefCell::new(Slab::new()),
+            tasks: RefCell::new(TaskSlab::new()),
             run_queue: RefCell::new(VecDeque::new()),
             deferred: RefCell::new(Vec::new()),
             timers: RefCell::new(Wheel::new()),
@@ -220,28 +219,20 @@ impl Runtime {
     /// ```
     pub fn block_on<F: Future>(&self, future: F) -> F::Output {
         assert_not_nested("Runtime::block_on");
-        let _enter = context::enter(Rc::clone(&self.core));
-        let mut root = Root {
-            future: std::pin::pin!(future),
-            output: None,
-        };
-        let (slot, _, _) = self.core.insert_task(None, None);
-        let _root_entry = RootEntry {
-            core: &self.core,
-            slot,
-        };
-        let outcome = loop {
-            match turn(&self.core, Some((slot, &mut root)), None) {
-                Ok(None) if root.output.is_none() => continue,
-                Ok(None) => break Ok(()),
-                Ok(Some(panic)) => break Err(panic),
-                Err(e) => panic!("oneloop: waiting for I/O failed, the loop cannot go on: {e}"),
-            }
-        };
-        match outcome {
-            Ok(()) => root.output.take().expect("root future finished"),
-            Err(panic) => panic::resume_unwind(panic),
-        }
+        block_on_core(&self.core, future)
+    }
+
+    /// A [`Handle`](super::Handle) to this loop, to spawn on it or block on it later
+    /// (tokio's `Runtime::handle`).
+    ///
+    /// ```
+    /// let rt = oneloop::Runtime::new().unwrap();
+    /// let handle = rt.handle();
+    /// let task = handle.spawn(async { 5 }); // queued; runs when the loop next runs
+    /// assert_eq!(handle.block_on(task).unwrap(), 5);
+    /// ```
+    pub fn handle(&self) -> super::Handle {
+        super::Handle::new(Rc::clone(&self.core))
     }
 
     /// `run`'s epilogue, as `asyncio.run`'s: finish the turn (the tasks already queued run
@@ -309,7 +300,31 @@ impl Drop for Runtime {
     }
 }
 
-fn assert_not_nested(what: &str) {
+/// `Runtime::block_on`'s body, shared with `Handle::block_on`: polls `future` as the root
+/// task and turns the loop until it is done. The caller checked that no loop runs here.
+pub(crate) fn block_on_core<F: Future>(core: &Rc<Core>, future: F) -> F::Output {
+    let _enter = context::enter(Rc::clone(core));
+    let mut root = Root {
+        future: std::pin::pin!(future),
+        output: None,
+    };
+    let (slot, _, _) = core.insert_task(None, None);
+    let _root_entry = RootEntry { core, slot };
+    let outcome = loop {
+        match turn(core, Some((slot, &mut root)), None) {
+            Ok(None) if root.output.is_none() => continue,
+            Ok(None) => break Ok(()),
+            Ok(Some(panic)) => break Err(panic),
+            Err(e) => panic!("oneloop: waiting for I/O failed, the loop cannot go on: {e}"),
+        }
+    };
+    match outcome {
+        Ok(()) => root.output.take().expect("root future finished"),
+        Err(panic) => panic::resume_unwind(panic),
+    }
+}
+
+pub(crate) fn assert_not_nested(what: &str) {
     if context::with_current(|_| ()).is_some() {
         panic!("{what} was called inside a running oneloop loop; a loop cannot block on itself: await the future or spawn it instead");
     }

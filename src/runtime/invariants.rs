@@ -27,14 +27,15 @@ const WALK_PER_TURN: usize = 1024;
 /// Checks every invariant above (every turn, or every few turns when the loop holds more
 /// than `WALK_PER_TURN` entries); panics, saying what broke, if one does not hold.
 pub(crate) fn check(core: &Core) {
-    let entries = core.tasks.borrow().len() + core.timers.borrow().len();
+    // Live tasks stand for the slab's size (finished tasks not yet joined are few).
+    let entries = super::live_tasks(core) as usize + core.timers.borrow().len();
     let stride = (entries / WALK_PER_TURN).max(1) as u64;
     if core.counters.turns.get() % stride != 0 {
         return;
     }
     let tasks = core.tasks.borrow();
     let queue = core.run_queue.borrow();
-    let mut queued = vec![false; tasks.capacity()];
+    let mut queued = std::collections::HashSet::with_capacity(queue.len());
     for &slot in queue.iter() {
         let slot = slot as usize;
         let state = tasks.get(slot).map(|task| task.state);
@@ -43,8 +44,8 @@ pub(crate) fn check(core: &Core) {
             Some(State::Scheduled),
             "slot {slot} is on the run queue but its task is {state:?}"
         );
-        debug_assert!(!queued[slot], "slot {slot} is on the run queue twice");
-        queued[slot] = true;
+        let first_time = queued.insert(slot);
+        debug_assert!(first_time, "slot {slot} is on the run queue twice");
     }
     let mut unfinished = 0;
     for (slot, task) in tasks.iter() {
@@ -55,10 +56,14 @@ pub(crate) fn check(core: &Core) {
         );
         debug_assert_eq!(
             task.state == State::Scheduled,
-            queued[slot],
+            queued.contains(&slot),
             "task in slot {slot} is {:?} but {} the run queue",
             task.state,
-            if queued[slot] { "on" } else { "not on" }
+            if queued.contains(&slot) {
+                "on"
+            } else {
+                "not on"
+            }
         );
         unfinished += u64::from(task.state != State::Finished);
     }

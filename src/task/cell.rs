@@ -4,8 +4,8 @@
 //! slab. The cell goes through three stages: `Running(F)` while the loop polls it,
 //! `Finished(result)` once the future returned (or panicked, or was cancelled), and `Consumed`
 //! after the `JoinHandle` took the result. Everything else about the task (its state, its
-//! cancel counters, its name) lives in the slab entry, [`Task`], whose memory the slab reuses,
-//! so the only per-task allocation is this small box.
+//! cancel counters, its name) lives in the slab entry, [`Task`], whose memory the slab
+//! (`task/slab.rs`) reuses, so the only per-task allocation is this small box.
 
 use std::any::Any;
 use std::future::Future;

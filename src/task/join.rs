@@ -8,6 +8,7 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
+use super::abort::{abort_task, AbortHandle};
 use super::cancel;
 use super::state::State;
 use super::Id;
@@ -134,15 +135,21 @@ impl<T> JoinHandle<T> {
         }
     }
 
-    /// A way to abort this task later (if it is still running then), for owners of many
-    /// tasks that do not keep their handles (`LocalSet`).
-    pub(crate) fn abort_handle(&self) -> AbortHandle {
-        AbortHandle {
-            core: Rc::clone(&self.core),
-            slot: self.slot,
-            generation: self.generation,
-            id: self.id,
-        }
+    /// A handle that can abort the task, and tell whether it finished, without owning its
+    /// output (tokio's `abort_handle`): give it to whoever may have to stop the task.
+    ///
+    /// ```
+    /// oneloop::run(async {
+    ///     let handle = oneloop::spawn(std::future::pending::<()>());
+    ///     let stopper = handle.abort_handle();
+    ///     assert_eq!(stopper.id(), handle.id());
+    ///     stopper.abort();
+    ///     assert!(handle.await.unwrap_err().is_cancelled());
+    ///     assert!(stopper.is_finished());
+    /// });
+    /// ```
+    pub fn abort_handle(&self) -> AbortHandle {
+        AbortHandle::new(Rc::clone(&self.core), self.slot, self.generation, self.id)
     }
 
     /// Has the task finished (returned, panicked, or been aborted)?
@@ -186,51 +193,6 @@ impl<T> JoinHandle<T> {
     /// ```
     pub fn name(&self) -> Option<&str> {
         self.name.as_deref()
-    }
-}
-
-/// Aborts a task without owning its output (crate-internal).
-pub(crate) struct AbortHandle {
-    core: Rc<Core>,
-    slot: u32,
-    generation: u16,
-    id: Id,
-}
-
-impl AbortHandle {
-    pub(crate) fn abort(&self) {
-        abort_task(&self.core, self.slot, self.generation, self.id);
-    }
-
-    /// Finished, or gone from the slab (its output collected)?
-    pub(crate) fn is_finished(&self) -> bool {
-        let tasks = self.core.tasks.borrow();
-        match tasks.get(self.slot as usize) {
-            Some(task) if task.generation == self.generation && task.id == self.id => {
-                task.state == State::Finished
-            }
-            _ => true,
-        }
-    }
-}
-
-/// `abort()`'s body: mark the task (if it is still the same one and not finished) and
-/// schedule it, so the loop drops its future at its next turn.
-fn abort_task(core: &Core, slot: u32, generation: u16, id: Id) {
-    let aborted = {
-        let mut tasks = core.tasks.borrow_mut();
-        match tasks.get_mut(slot as usize) {
-            Some(task) if task.generation == generation && task.id == id => {
-                if task.state != State::Finished {
-                    task.aborted = true;
-                }
-                task.aborted
-            }
-            _ => false,
-        }
-    };
-    if aborted {
-        core.schedule(slot, generation);
     }
 }
 

@@ -8,7 +8,7 @@ use std::future::Future;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
-use super::{spawn, Id, JoinError, JoinHandle};
+use super::{spawn, AbortHandle, JoinError, JoinHandle};
 use crate::gather::FutureSet;
 
 /// A set of tasks spawned on the current loop (tokio's `JoinSet`, asyncio's `TaskGroup`
@@ -52,27 +52,27 @@ impl<T: 'static> JoinSet<T> {
         }
     }
 
-    /// Spawns `future` on the current loop as a task of this set and returns the task's id
-    /// (tokio returns an `AbortHandle`; here `cancel_all`/`abort_all` cover the set). Panics
-    /// outside a loop, as [`spawn`](crate::spawn) does.
+    /// Spawns `future` on the current loop as a task of this set and returns an
+    /// [`AbortHandle`] to it (tokio's signature). Panics outside a loop, as
+    /// [`spawn`](crate::spawn) does.
     ///
     /// ```
     /// oneloop::run(async {
     ///     let mut set = oneloop::task::JoinSet::new();
     ///     let a = set.spawn(async { 1 });
     ///     let b = set.spawn(async { 2 });
-    ///     assert!(a < b);
+    ///     assert!(a.id() < b.id());
     ///     assert_eq!(set.len(), 2);
     /// });
     /// ```
-    pub fn spawn<F>(&mut self, future: F) -> Id
+    pub fn spawn<F>(&mut self, future: F) -> AbortHandle
     where
         F: Future<Output = T> + 'static,
     {
         let handle = spawn(future);
-        let id = handle.id();
+        let abort = handle.abort_handle();
         self.handles.insert(handle);
-        id
+        abort
     }
 
     /// Waits for the next task to finish and removes it from the set: its output, or the
@@ -92,6 +92,57 @@ impl<T: 'static> JoinSet<T> {
     /// ```
     pub fn join_next(&mut self) -> JoinNext<'_, T> {
         JoinNext { set: self }
+    }
+
+    /// Removes a task that has already finished and gives its result, without waiting
+    /// (tokio's `try_join_next`); `None` if no task of the set has finished yet.
+    ///
+    /// ```
+    /// oneloop::run(async {
+    ///     let mut set = oneloop::task::JoinSet::new();
+    ///     set.spawn(async { 7 });
+    ///     assert!(set.try_join_next().is_none()); // it has not run yet
+    ///     oneloop::task::yield_now().await.unwrap();
+    ///     assert_eq!(set.try_join_next().unwrap().unwrap(), 7);
+    ///     assert!(set.is_empty());
+    /// });
+    /// ```
+    pub fn try_join_next(&mut self) -> Option<Result<T, JoinError>> {
+        self.handles.take_finished(JoinHandle::is_finished)
+    }
+
+    /// Waits for every task of the set and returns their outputs, in the order they
+    /// finished (tokio's `join_all`). If a task panicked (or was aborted), the panic is
+    /// resumed here (for an abort: a panic that says so); the set is dropped on the way,
+    /// which aborts the tasks still running. A cancel request of the waiting task is passed
+    /// on to every task, as [`join_next`](JoinSet::join_next) does.
+    ///
+    /// ```
+    /// use oneloop::time::{sleep, Duration};
+    ///
+    /// oneloop::run(async {
+    ///     let mut set = oneloop::task::JoinSet::new();
+    ///     for ms in [15, 5] {
+    ///         set.spawn(async move {
+    ///             sleep(Duration::from_millis(ms)).await.unwrap();
+    ///             ms
+    ///         });
+    ///     }
+    ///     assert_eq!(set.join_all().await, [5, 15]);
+    /// });
+    /// ```
+    pub async fn join_all(mut self) -> Vec<T> {
+        let mut outputs = Vec::with_capacity(self.len());
+        while let Some(result) = self.join_next().await {
+            match result {
+                Ok(output) => outputs.push(output),
+                Err(err) => match err.try_into_panic() {
+                    Ok(payload) => std::panic::resume_unwind(payload),
+                    Err(err) => panic!("JoinSet::join_all: {err}"),
+                },
+            }
+        }
+        outputs
     }
 
     /// Asks every task in the set to stop, the asyncio way ([`JoinHandle::cancel`]): each

@@ -4,12 +4,100 @@
 //! threads. On the One Loop every task is local, so a `LocalSet` only has to let tokio code
 //! that uses one compile and behave the same: its tasks are ordinary tasks, and dropping
 //! the set aborts the ones still running (as dropping tokio's does).
+//!
+//! Which set does `task::spawn_local` (the free function) spawn into? The one whose code is
+//! running: a thread-local, [`CURRENT`], names it while `run_until`'s future is polled and
+//! while a task of the set is polled (each is wrapped in [`InSet`], which sets it around
+//! its poll). So a task spawned with `spawn_local` inside `run_until`, or by a task of the
+//! set, belongs to the set, as in tokio. Outside any set, `spawn_local` is `spawn`.
 
 use std::cell::RefCell;
-use std::future::Future;
+use std::future::{poll_fn, Future};
+use std::pin::Pin;
+use std::rc::Rc;
+use std::task::{Context, Poll};
 
-use super::join::AbortHandle;
-use super::{spawn, JoinHandle};
+use super::{spawn, AbortHandle, JoinHandle};
+
+thread_local! {
+    /// The set whose code is being polled on this thread, if any (see the module docs).
+    static CURRENT: RefCell<Option<Rc<Owned>>> = const { RefCell::new(None) };
+}
+
+/// The tasks of one set, shared by the set and by the wrappers of its tasks (which need it
+/// to file the tasks they spawn).
+#[derive(Default)]
+struct Owned {
+    /// The tasks spawned into the set, so dropping it can abort them. Finished ones are
+    /// pruned whenever the list doubles, so a long-lived set does not grow for ever.
+    tasks: RefCell<Vec<AbortHandle>>,
+}
+
+/// Makes `owned` the current set until dropped, restoring the one before.
+struct Enter(Option<Rc<Owned>>);
+
+impl Enter {
+    fn new(owned: &Rc<Owned>) -> Enter {
+        Enter(CURRENT.with(|current| current.replace(Some(Rc::clone(owned)))))
+    }
+}
+
+impl Drop for Enter {
+    fn drop(&mut self) {
+        let previous = self.0.take();
+        let _ = CURRENT.try_with(|current| current.replace(previous));
+    }
+}
+
+/// A task of a set: its future, polled with the set made current.
+struct InSet<F> {
+    owned: Rc<Owned>,
+    /// Boxed so that `InSet` is `Unpin` without a pin projection.
+    future: Pin<Box<F>>,
+}
+
+impl<F: Future> Future for InSet<F> {
+    type Output = F::Output;
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<F::Output> {
+        let _enter = Enter::new(&self.owned);
+        // Pending: woken by whatever the inner future waits on.
+        self.future.as_mut().poll(cx)
+    }
+}
+
+/// Spawns `future` into `owned`.
+fn spawn_in<F>(owned: &Rc<Owned>, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let handle = spawn(InSet {
+        owned: Rc::clone(owned),
+        future: Box::pin(future),
+    });
+    let mut tasks = owned.tasks.borrow_mut();
+    if tasks.len() == tasks.capacity() {
+        tasks.retain(|task| !task.is_finished());
+    }
+    tasks.push(handle.abort_handle());
+    handle
+}
+
+/// `task::spawn_local`: into the current set, if code of one is running; else `spawn`.
+pub(crate) fn spawn_local<F>(future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    match CURRENT
+        .try_with(|current| current.borrow().clone())
+        .ok()
+        .flatten()
+    {
+        Some(owned) => spawn_in(&owned, future),
+        None => spawn(future),
+    }
+}
 
 /// A set of tasks that run on this thread (tokio's `LocalSet`; here, every task does).
 ///
@@ -29,9 +117,8 @@ use super::{spawn, JoinHandle};
 /// ```
 #[derive(Default)]
 pub struct LocalSet {
-    /// The tasks spawned through the set, so dropping it can abort them. Finished ones are
-    /// pruned whenever the list doubles, so a long-lived set does not grow for ever.
-    tasks: RefCell<Vec<AbortHandle>>,
+    /// The set's tasks (shared with their wrappers, see the module docs).
+    owned: Rc<Owned>,
 }
 
 impl LocalSet {
@@ -44,7 +131,8 @@ impl LocalSet {
         LocalSet::default()
     }
 
-    /// Spawns `future` as a task of this set (dropping the set aborts it).
+    /// Spawns `future` as a task of this set (dropping the set aborts it). Tasks it spawns
+    /// with [`task::spawn_local`](crate::task::spawn_local) belong to the set too.
     ///
     /// ```
     /// oneloop::run(async {
@@ -58,25 +146,33 @@ impl LocalSet {
         F: Future + 'static,
         F::Output: 'static,
     {
-        let handle = spawn(future);
-        let mut tasks = self.tasks.borrow_mut();
-        if tasks.len() == tasks.capacity() {
-            tasks.retain(|task| !task.is_finished());
-        }
-        tasks.push(handle.abort_handle());
-        handle
+        spawn_in(&self.owned, future)
     }
 
     /// Runs `future` to completion; tasks of the set run meanwhile, as all tasks do.
+    /// While it runs, [`task::spawn_local`](crate::task::spawn_local) spawns into this set:
+    /// dropping the set aborts those tasks too, as in tokio.
     ///
     /// ```
+    /// use oneloop::task::{self, LocalSet};
+    ///
     /// oneloop::run(async {
-    ///     let local = oneloop::task::LocalSet::new();
-    ///     assert_eq!(local.run_until(async { 3 }).await, 3);
+    ///     let local = LocalSet::new();
+    ///     let stuck = local
+    ///         .run_until(async { task::spawn_local(std::future::pending::<()>()) })
+    ///         .await;
+    ///     drop(local); // the task belongs to the set: aborted
+    ///     assert!(stuck.await.unwrap_err().is_cancelled());
     /// });
     /// ```
     pub async fn run_until<F: Future>(&self, future: F) -> F::Output {
-        future.await
+        let mut future = std::pin::pin!(future);
+        poll_fn(|cx| {
+            let _enter = Enter::new(&self.owned);
+            // Pending: woken by whatever the future waits on.
+            future.as_mut().poll(cx)
+        })
+        .await
     }
 
     /// Runs `future` on `runtime` (tokio's `LocalSet::block_on`).
@@ -87,13 +183,13 @@ impl LocalSet {
     /// assert_eq!(local.block_on(&rt, async { 2 }), 2);
     /// ```
     pub fn block_on<F: Future>(&self, runtime: &crate::Runtime, future: F) -> F::Output {
-        runtime.block_on(future)
+        runtime.block_on(self.run_until(future))
     }
 }
 
 impl Drop for LocalSet {
     fn drop(&mut self) {
-        for task in self.tasks.take() {
+        for task in self.owned.tasks.take() {
             task.abort();
         }
     }
@@ -102,7 +198,7 @@ impl Drop for LocalSet {
 impl std::fmt::Debug for LocalSet {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("LocalSet")
-            .field("tasks", &self.tasks.borrow().len())
+            .field("tasks", &self.owned.tasks.borrow().len())
             .finish()
     }
 }

@@ -25,12 +25,14 @@
 //! outer await at once); `time::timeout` drops its inner future at the deadline (asyncio's
 //! cancels it and lets it clean up).
 
+mod abort;
 mod blocking;
 pub(crate) mod cancel;
 pub(crate) mod cell;
 mod join;
 mod join_set;
 mod local_set;
+pub(crate) mod slab;
 pub(crate) mod state;
 pub(crate) mod waker;
 mod yield_now;
@@ -39,6 +41,7 @@ use std::fmt;
 use std::future::Future;
 use std::rc::Rc;
 
+pub use abort::AbortHandle;
 pub use blocking::spawn_blocking;
 #[doc(hidden)]
 pub use cancel::{__Lent, __PassOn, __cancels_delivered, __redeliver_cancel};
@@ -99,7 +102,9 @@ where
     Builder::new().spawn(future)
 }
 
-/// The same function as [`spawn`], under tokio's name for spawning `!Send` futures.
+/// [`spawn`] under tokio's name for spawning `!Send` futures, with tokio's ownership: called
+/// while a [`LocalSet`]'s code runs (inside `run_until`, or in a task of the set), the task
+/// belongs to that set, and dropping the set aborts it. Elsewhere it is `spawn`.
 ///
 /// ```
 /// oneloop::run(async {
@@ -111,7 +116,7 @@ where
     F: Future + 'static,
     F::Output: 'static,
 {
-    spawn(future)
+    local_set::spawn_local(future)
 }
 
 /// Configures a task before spawning it (for now: its name).
@@ -162,18 +167,27 @@ impl<'a> Builder<'a> {
         F::Output: 'static,
     {
         let core = context::current("oneloop::spawn");
-        let name: Option<Rc<str>> = self.name.map(Rc::from);
-        if core.closing.get() {
-            // The loop is being dropped (a destructor spawned): refuse. The future is
-            // dropped unpolled and the handle reports a task cancelled before it ran.
-            drop(future);
-            let id = Id(core.next_id.get());
-            core.next_id.set(id.0 + 1);
-            return JoinHandle::new(core, NO_SLOT, 0, id, name);
-        }
-        let (slot, generation, id) = core.insert_task(Some(TaskCell::boxed(future)), name.clone());
-        JoinHandle::new(core, slot, generation, id, name)
+        spawn_on(&core, self.name, future)
     }
+}
+
+/// Spawns `future` on `core` (the body of every spawn: `Builder::spawn`, `Handle::spawn`).
+pub(crate) fn spawn_on<F>(core: &Rc<Core>, name: Option<&str>, future: F) -> JoinHandle<F::Output>
+where
+    F: Future + 'static,
+    F::Output: 'static,
+{
+    let name: Option<Rc<str>> = name.map(Rc::from);
+    if core.closing.get() {
+        // The loop is being dropped (a destructor spawned): refuse. The future is
+        // dropped unpolled and the handle reports a task cancelled before it ran.
+        drop(future);
+        let id = Id(core.next_id.get());
+        core.next_id.set(id.0 + 1);
+        return JoinHandle::new(Rc::clone(core), NO_SLOT, 0, id, name);
+    }
+    let (slot, generation, id) = core.insert_task(Some(TaskCell::boxed(future)), name.clone());
+    JoinHandle::new(Rc::clone(core), slot, generation, id, name)
 }
 
 impl Core {

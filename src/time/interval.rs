@@ -8,7 +8,7 @@ use super::sleep::{deadline_after, sleep_until, Sleep};
 use crate::task::cancel::{poll_proceed, Cancelled};
 
 /// A tick later than this counts as missed, and only then does [`MissedTickBehavior`]
-/// apply. Every tick is a little late (the loop rounds timers up to the millisecond and has
+/// apply. Every tick is a little late (the wake-up takes microseconds, and the loop may have
 /// other tasks to run); without this slack, `Delay` would drift by that much every period.
 /// 5 ms is tokio's figure.
 const LATE: Duration = Duration::from_millis(5);

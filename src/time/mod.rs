@@ -1,9 +1,10 @@
 //! Time: `sleep`, `sleep_until`, `timeout`, `interval`, on the loop's timer wheel.
 //!
-//! Timers are filed in a hierarchical timer wheel (`time/wheel.rs`) in ticks of one millisecond
-//! since the loop started. A deadline is rounded *up* to its tick, and the loop fires a tick
-//! only once it has fully passed, so no timer ever fires early (it may fire up to about a
-//! millisecond late, plus however long the loop is busy).
+//! Timers are filed in a hierarchical timer wheel (`time/wheel.rs`) in ticks of one microsecond
+//! since the loop started. A deadline is rounded *up* to its tick, the loop waits until that
+//! tick's instant exactly (a timerfd, not epoll's milliseconds), and fires a tick only once it
+//! has fully passed, so no timer ever fires early (it fires a few microseconds late, plus
+//! however long the loop is busy).
 
 mod interval;
 mod sleep;

@@ -1,7 +1,7 @@
 //! The timer wheel: every pending `sleep` lives here until its deadline comes round.
 //!
 //! This is a pure data structure. It never reads a clock: time is a `u64` count of *ticks*
-//! (the runtime uses one tick per millisecond, but nothing here knows that), handed in by the
+//! (the runtime uses one tick per microsecond, but nothing here knows that), handed in by the
 //! caller. Keeping the clock out makes the wheel deterministic and easy to test.
 //!
 //! # Geometry
@@ -14,7 +14,7 @@
 //!  bit   63 ...... 36 | 35..30 | 29..24 | 23..18 | 17..12 | 11..6 | 5..0
 //!        epoch        | lvl 5  | lvl 4  | lvl 3  | lvl 2  | lvl 1 | lvl 0
 //!
-//!  level 5  [ 0 | 1 | 2 | ... | 63 ]   slot = 64^5 ticks (about 12 days at 1 ms)
+//!  level 5  [ 0 | 1 | 2 | ... | 63 ]   slot = 64^5 ticks (about 18 minutes at 1 µs)
 //!    ...
 //!  level 1  [ 0 | 1 | 2 | ... | 63 ]   slot = 64 ticks
 //!  level 0  [ 0 | 1 | 2 | ... | 63 ]   slot = 1 tick
@@ -51,6 +51,16 @@
 //!
 //! Entries live in a `Slab`; each slot is an intrusive doubly linked list threaded through
 //! them, which makes insert and remove O(1) and allocation-free beyond the slab's growth.
+//!
+//! # The true earliest deadline
+//!
+//! The next *event* may only be a cascade (the start of a higher-level slot whose entries are
+//! all due later). A loop that slept until then would wake, cascade, fire nothing and sleep
+//! again. [`Wheel::next_deadline`] gives the earliest pending deadline itself: the first
+//! non-empty list holds it (the lists come due in order), so it is the minimum of that one
+//! list, and `advance` to it performs every cascade on the way without anyone waking for
+//! them. The minimum is cached: an insert lowers it, a firing or the removal of the entry that
+//! held it forgets it, and a cascade moves entries without changing it.
 
 use slab::Slab;
 
@@ -60,8 +70,8 @@ const SLOT_BITS: u32 = 6;
 const SLOTS: usize = 1 << SLOT_BITS;
 /// Mask of one level's digit (63).
 const SLOT_MASK: u64 = SLOTS as u64 - 1;
-/// Levels: 6, enough that 64^6 ticks (about 2.2 years of milliseconds) fit in the wheel; the
-/// rare deadline beyond that waits in the overflow list.
+/// Levels: 6, enough that 64^6 ticks (about 19 hours of microseconds) fit in the wheel; the
+/// rare deadline beyond that waits in the overflow list, filed again once per 64^6 ticks.
 const LEVELS: usize = 6;
 /// Bits covered by all levels (36): a wheel entry agrees with `now` on every bit above these.
 const HORIZON_BITS: u32 = SLOT_BITS * LEVELS as u32;
@@ -131,6 +141,9 @@ pub(crate) struct Wheel<T> {
     now: u64,
     /// Generation given to the next inserted entry.
     next_generation: u32,
+    /// The earliest pending deadline, if known (`None`: compute it again). See
+    /// [`Wheel::next_deadline`] for when it is kept and when forgotten.
+    earliest: Option<u64>,
 }
 
 impl<T> Wheel<T> {
@@ -147,6 +160,7 @@ impl<T> Wheel<T> {
             overflow_next: 0,
             now: 0,
             next_generation: 0,
+            earliest: None,
         }
     }
 
@@ -180,12 +194,16 @@ impl<T> Wheel<T> {
         // 4 billion live timers would need over 100 GB of entries; memory runs out first.
         let index = u32::try_from(index).expect("timer wheel: more than u32::MAX entries");
         self.file(index);
+        self.earliest = self.earliest.map(|earliest| earliest.min(deadline));
         TimerKey { index, generation }
     }
 
     /// Removes an entry before it fires; None if it already fired or was removed.
     pub(crate) fn remove(&mut self, key: TimerKey) -> Option<T> {
         let deadline = self.deadline(key)?;
+        if self.earliest == Some(deadline) {
+            self.earliest = None; // perhaps the only entry that early: compute it again
+        }
         // Where the entry is follows from (now, deadline): see `locate`.
         self.unlink(locate(self.now, deadline), key.index);
         Some(self.entries.remove(key.index as usize).value)
@@ -211,8 +229,38 @@ impl<T> Wheel<T> {
     /// pending deadline (it may be earlier, at the start of a higher-level slot, where a cascade
     /// is due), and advancing to it always makes progress (fires or cascades something).
     /// `None` when the wheel is empty. If something is already due, returns `Some(now())`.
+    #[cfg_attr(not(test), allow(dead_code))] // the loop sleeps until `next_deadline` instead
     pub(crate) fn next_expiration(&self) -> Option<u64> {
         self.next_event().map(|(tick, _)| tick)
+    }
+
+    /// The earliest deadline of all pending entries, exactly, or `now()` if one is already due
+    /// (`None` when the wheel is empty):
+    /// the tick to sleep until, since `advance` to it fires that entry and performs every
+    /// cascade on the way. Costs a walk of one list when the cached value was forgotten (after
+    /// a firing, or the removal of the entry that held it), nothing otherwise.
+    pub(crate) fn next_deadline(&mut self) -> Option<u64> {
+        if let Some(earliest) = self.earliest {
+            return Some(earliest.max(self.now)); // an entry inserted already due: now
+        }
+        let earliest = match self.next_event()? {
+            // Everything on the due list is due now; a level-0 slot is one tick wide.
+            (_, List::Due) => return Some(self.now),
+            (tick, List::Slot { level: 0, .. }) => tick,
+            // A wider list: its entries differ in lower digits, so look at each of them.
+            (_, list) => {
+                let mut earliest = u64::MAX;
+                let mut index = self.head(list);
+                while index != NIL {
+                    let entry = &self.entries[index as usize];
+                    earliest = earliest.min(entry.deadline);
+                    index = entry.next;
+                }
+                earliest
+            }
+        };
+        self.earliest = Some(earliest);
+        Some(earliest)
     }
 
     /// Moves time to `now` and pushes every entry whose deadline <= now onto `fired`.
@@ -236,6 +284,7 @@ impl<T> Wheel<T> {
                 let next = entry.next;
                 if entry.deadline <= self.now {
                     fired.push(self.entries.remove(index as usize).value);
+                    self.earliest = None;
                 } else {
                     self.file(index); // The cascade: a lower level, or overflow again.
                 }
@@ -677,6 +726,45 @@ mod tests {
     }
 
     #[test]
+    fn next_deadline_skips_the_cascades() {
+        // The spinner's pattern: one deadline 100,000 ticks away sits in level 2, so the next
+        // event is a cascade at tick 98,304 (24 x 4096) where nothing fires.
+        let mut wheel = Wheel::new();
+        wheel.advance(3, &mut Vec::new());
+        wheel.insert(100_003, 1);
+        assert_eq!(wheel.next_expiration(), Some(98_304));
+        assert_eq!(wheel.next_deadline(), Some(100_003));
+        // One advance, straight to the deadline, cascades on the way and fires.
+        assert_eq!(fire(&mut wheel, 100_002), Vec::<u64>::new());
+        assert_eq!(wheel.next_deadline(), Some(100_003));
+        assert_eq!(fire(&mut wheel, 100_003), vec![1]);
+        assert_eq!(wheel.next_deadline(), None);
+    }
+
+    #[test]
+    fn next_deadline_follows_inserts_removes_and_firings() {
+        let mut wheel = Wheel::new();
+        assert_eq!(wheel.next_deadline(), None);
+        let late = wheel.insert(9_000, 1);
+        assert_eq!(wheel.next_deadline(), Some(9_000)); // a walk of a level-2 slot
+        let early = wheel.insert(5_000, 2);
+        assert_eq!(wheel.next_deadline(), Some(5_000)); // lowered by the insert
+        let twin = wheel.insert(5_000, 3);
+        assert_eq!(wheel.remove(early), Some(2));
+        assert_eq!(wheel.next_deadline(), Some(5_000)); // its twin still holds it
+        assert_eq!(wheel.remove(twin), Some(3));
+        assert_eq!(wheel.next_deadline(), Some(9_000)); // forgotten, found again
+        wheel.insert(9_500, 4);
+        assert_eq!(fire(&mut wheel, 9_000), vec![1]);
+        assert_eq!(wheel.next_deadline(), Some(9_500)); // forgotten at the firing
+        wheel.insert(100, 5); // already due
+        assert_eq!(wheel.next_deadline(), Some(9_000));
+        assert_eq!(fire(&mut wheel, 9_000), vec![5]);
+        assert_eq!(wheel.remove(late), None);
+        assert_eq!(wheel.next_deadline(), Some(9_500));
+    }
+
+    #[test]
     fn entries_stay_small() {
         // Deadline, generation, two links: 20 bytes around the value.
         assert!(std::mem::size_of::<Entry<[usize; 2]>>() <= 40);
@@ -792,6 +880,8 @@ mod tests {
                 }
                 other => panic!("next_expiration vs model: {other:?}"),
             }
+            let earliest = model.keys().next().map(|&(d, _)| d.max(wheel.now()));
+            assert_eq!(wheel.next_deadline(), earliest);
             if stale.len() > 1000 {
                 stale.drain(..500);
             }

@@ -133,5 +133,27 @@ pub fn peer_addr(s: &Stream) -> io::Result<std::net::SocketAddr> {
     s.peer_addr()
 }
 
+/// The tcp_charfinder connection's shape with the runtime's own `BufReader` and `BufWriter`
+/// (8 KiB each) over the split stream: send the `?> ` prompt, flush, read a line, answer it
+/// with its length; until the client closes. The idle-prompt row parks 10,000 of these in
+/// `read_line`.
+pub async fn prompt_conn(s: Stream) {
+    use futures_lite::io::{AsyncBufReadExt, BufReader, BufWriter};
+    let (mut r, mut w) = (BufReader::new(s.clone()), BufWriter::new(s));
+    let mut line = String::new();
+    loop {
+        if w.write_all(b"?> ").await.is_err() || w.flush().await.is_err() {
+            return;
+        }
+        line.clear();
+        match r.read_line(&mut line).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => {
+                let _ = w.write_all(format!("{n}\r\n").as_bytes()).await;
+            }
+        }
+    }
+}
+
 /// Read-only state shared by every connection task (`LocalExecutor` tasks need not be `Send`).
 pub type Shared<T> = Rc<T>;

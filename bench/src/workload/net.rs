@@ -43,10 +43,11 @@ pub fn echo_server(listener: std::net::TcpListener, conns: usize) -> Duration {
     })
 }
 
-/// Accepts `n` connections, each handled by an echo task that then waits in `read`; once
+/// Accepts `n` connections, each handled by an echo task (`prompt`: the runtime's
+/// `BufReader`/`BufWriter` prompt loop, `rt::prompt_conn`) that then waits in `read`; once
 /// all are idle, returns the heap bytes still held per connection and the RSS growth per
 /// connection. Run in a fresh process (`--idle-server`), so RSS starts clean.
-pub fn idle_server(listener: std::net::TcpListener, n: usize) -> (f64, f64) {
+pub fn idle_server(listener: std::net::TcpListener, n: usize, prompt: bool) -> (f64, f64) {
     rt::block_on(async move {
         let l = rt::listener_from_std(listener);
         let mut handles = Vec::with_capacity(n);
@@ -56,7 +57,11 @@ pub fn idle_server(listener: std::net::TcpListener, n: usize) -> (f64, f64) {
         let before = Snapshot::now();
         for _ in 0..n {
             let s = rt::accept(&l).await.expect("accept");
-            handles.push(rt::spawn(echo_conn(s)));
+            if prompt {
+                handles.push(rt::spawn(rt::prompt_conn(s)));
+            } else {
+                handles.push(rt::spawn(echo_conn(s)));
+            }
         }
         rt::sleep(Duration::from_millis(20)).await; // every handler reaches its first read
         let heap = before.live_since() as f64 / n as f64;

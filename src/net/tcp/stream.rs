@@ -37,8 +37,9 @@ use crate::task::cancel::poll_proceed;
 /// ```
 pub struct TcpStream {
     /// Deregistered in `Drop`, before the socket closes.
-    registration: Registration,
-    inner: mio::net::TcpStream,
+    pub(super) registration: Registration,
+    /// The non-blocking socket (`ready.rs` uses both fields too).
+    pub(super) inner: mio::net::TcpStream,
 }
 
 impl TcpStream {
