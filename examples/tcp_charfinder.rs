@@ -1,12 +1,22 @@
 //! tcp_charfinder: the book's Unicode character finder served over TCP (`tcp_charfinder.py`),
 //! one task per client.
 //!
-//! Run it: `cargo run --release --example tcp_charfinder [-- ADDR [PORT]]` (default
+//! Run it: `cargo run --release --example tcp_charfinder [-- ADDR [PORT] [--workers N]]` (default
 //! `127.0.0.1 2323`), then talk to it from another terminal with `nc 127.0.0.1 2323` or
 //! `telnet 127.0.0.1 2323`. At the `?> ` prompt type words (`chess black`, `cat face`), a
 //! code point (`U+1F525`) or characters to describe (`é€`). An empty line prompts again; a
 //! control character (Ctrl-D on some clients sends one) or end of stream ends the session.
 //! Ctrl-C stops the server: `Server shutting down.`, every connection closed, exit 0.
+//!
+//! `--workers N` serves from N processes, each one loop on one thread, sharing the port
+//! through `SO_REUSEPORT` (asyncio's and nginx's model of using more cores; DESIGN.md,
+//! "Beyond one core"). The first process binds (learning the port, if 0 was asked), then
+//! starts N-1 copies of its own executable with `TCP_CHARFINDER_WORKER` set and the port
+//! spelled out; each copy binds its own listener to that port, and the kernel spreads new
+//! connections over the listeners. Re-executing rather than forking keeps each worker a
+//! fresh process: nothing of the parent's loop, threads or descriptors is inherited half
+//! way. Each worker's log lines start with `[pid N] `; Ctrl-C on the first one is passed on
+//! to the others, and it exits after they have.
 //!
 //! What it fixes from the book's version: end of stream closes the connection (the original
 //! looped for ever, sending prompts to nobody); a line over 64 KiB is refused without being
@@ -15,12 +25,14 @@
 //! answer and the next prompt leave in one write, with `TCP_NODELAY` set (as asyncio does).
 
 use std::io;
-use std::net::SocketAddr;
+use std::net::{SocketAddr, ToSocketAddrs};
+use std::process::{Child, Command, Stdio};
 use std::rc::Rc;
+use std::sync::OnceLock;
 
 use charindex::{describe_char, py_strip, repr, UnicodeNameIndex};
 use oneloop::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, BufWriter, LineTooLong};
-use oneloop::net::{TcpListener, TcpStream};
+use oneloop::net::{TcpListener, TcpSocket, TcpStream};
 
 const CRLF: &[u8] = b"\r\n";
 const PROMPT: &[u8] = b"?> ";
@@ -29,6 +41,20 @@ const PROMPT: &[u8] = b"?> ";
 const MAX_LINE: usize = 64 * 1024;
 /// How long the accept loop pauses after an error such as EMFILE (see the `echo` example).
 const ACCEPT_BACKOFF: std::time::Duration = std::time::Duration::from_millis(100);
+/// Set (to the worker's number) in the environment of the workers the first process starts.
+const WORKER_ENV: &str = "TCP_CHARFINDER_WORKER";
+/// The accept queue of each worker's listener (as `TcpListener::bind` uses).
+const BACKLOG: u32 = 1024;
+
+/// What starts every log line: empty with one process, `[pid N] ` with several.
+static LOG_PREFIX: OnceLock<String> = OnceLock::new();
+
+/// `println!`, with this worker's [`LOG_PREFIX`].
+macro_rules! log {
+    ($($arg:tt)*) => {
+        println!("{}{}", LOG_PREFIX.get().map_or("", String::as_str), format_args!($($arg)*))
+    };
+}
 
 /// The protocol loop of one client.
 async fn handle_queries(
@@ -61,7 +87,7 @@ async fn handle_queries(
         }
         let text = String::from_utf8(bytes).unwrap_or_else(|_| "\x00".to_string());
         let query = py_strip(&text);
-        println!("Received from {peer}: {}", repr(query));
+        log!("Received from {peer}: {}", repr(query));
         let mut sent = None;
         if !query.is_empty() {
             if query.starts_with(|c: char| c < ' ') {
@@ -90,7 +116,7 @@ async fn handle_queries(
         writer.write_all(PROMPT).await?;
         writer.flush().await?;
         if let Some(count) = sent {
-            println!("Sent {count} results");
+            log!("Sent {count} results");
         }
         if eof {
             return Ok(());
@@ -113,35 +139,136 @@ async fn serve(listener: TcpListener, index: Rc<UnicodeNameIndex>) {
         // reading the last answer would still meet Nagle's algorithm: turn it off, as
         // Python's asyncio does on every TCP transport.
         if let Err(e) = stream.set_nodelay(true) {
-            println!("Error with {peer}: cannot set TCP_NODELAY: {e}");
+            log!("Error with {peer}: cannot set TCP_NODELAY: {e}");
         }
         let index = Rc::clone(&index);
         oneloop::spawn(async move {
             if let Err(e) = handle_queries(stream, peer, index).await {
                 if !oneloop::is_cancelled(&e) {
-                    println!("Error with {peer}: {e}");
+                    log!("Error with {peer}: {e}");
                 }
             }
-            println!("Close the client socket");
+            log!("Close the client socket");
         });
     }
 }
 
-#[oneloop::main(shutdown = "cancel")]
-async fn main() {
+/// The command line: `[ADDR [PORT]] [--workers N]`.
+struct Options {
+    addr: String,
+    port: u16,
+    workers: usize,
+}
+
+fn usage() -> ! {
+    eprintln!(
+        "usage: tcp_charfinder [ADDR [PORT]] [--workers N]  (PORT: 0 to 65535; N: 1 or more)"
+    );
+    std::process::exit(2);
+}
+
+fn options() -> Options {
+    let mut positional = Vec::new();
+    let mut workers = 1;
     let mut args = std::env::args().skip(1);
-    let addr = args.next().unwrap_or_else(|| "127.0.0.1".into());
-    let port: u16 = match args.next().map(|p| p.parse()) {
+    while let Some(arg) = args.next() {
+        if arg == "--workers" {
+            workers = match args.next().map(|n| n.parse()) {
+                Some(Ok(n)) if n >= 1 => n,
+                _ => usage(),
+            };
+        } else {
+            positional.push(arg);
+        }
+    }
+    let mut positional = positional.into_iter();
+    let addr = positional.next().unwrap_or_else(|| "127.0.0.1".into());
+    let port = match positional.next().map(|p| p.parse()) {
         None => 2323,
         Some(Ok(port)) => port,
-        Some(Err(_)) => {
-            eprintln!("usage: tcp_charfinder [ADDR [PORT]]  (PORT: a number from 0 to 65535)");
-            std::process::exit(2);
-        }
+        Some(Err(_)) => usage(),
     };
+    if positional.next().is_some() {
+        usage();
+    }
+    Options {
+        addr,
+        port,
+        workers,
+    }
+}
+
+/// A listener on `addr:port`; with `SO_REUSEPORT` when other workers share the port.
+async fn listen(addr: &str, port: u16, shared: bool) -> io::Result<TcpListener> {
+    if !shared {
+        return TcpListener::bind((addr, port)).await;
+    }
+    let at = (addr, port)
+        .to_socket_addrs()?
+        .next()
+        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address"))?;
+    let socket = if at.is_ipv4() {
+        TcpSocket::new_v4()?
+    } else {
+        TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    socket.set_reuseport(true)?;
+    socket.bind(at)?;
+    socket.listen(BACKLOG)
+}
+
+/// Starts workers 1..n: this executable again, told the port the first worker got.
+fn start_workers(n: usize, addr: &str, port: u16) -> io::Result<Vec<Child>> {
+    let exe = std::env::current_exe()?;
+    (1..n)
+        .map(|i| {
+            Command::new(&exe)
+                .args([addr, &port.to_string(), "--workers", &n.to_string()])
+                .env(WORKER_ENV, i.to_string())
+                .stdin(Stdio::null())
+                .spawn()
+        })
+        .collect()
+}
+
+/// Passes Ctrl-C on to the workers, and waits for them (off the loop's thread).
+async fn stop_workers(workers: Vec<Child>) {
+    if workers.is_empty() {
+        return;
+    }
+    for child in &workers {
+        let Ok(pid) = libc::pid_t::try_from(child.id()) else {
+            continue;
+        };
+        // SAFETY: kill(2) takes plain integers and touches no memory of ours.
+        #[allow(unsafe_code)]
+        unsafe {
+            libc::kill(pid, libc::SIGINT);
+        }
+    }
+    let _ = oneloop::task::spawn_blocking(move || {
+        for mut child in workers {
+            let _ = child.wait();
+        }
+    })
+    .await;
+}
+
+#[oneloop::main(shutdown = "cancel")]
+async fn main() {
+    let Options {
+        addr,
+        port,
+        workers,
+    } = options();
+    let is_worker = std::env::var_os(WORKER_ENV).is_some();
+    if workers > 1 {
+        let _ = LOG_PREFIX.set(format!("[pid {}] ", std::process::id()));
+    }
     // Build the index before accepting anyone (tens of milliseconds in release mode).
     let index = Rc::new(UnicodeNameIndex::new());
-    let listener = match TcpListener::bind((addr.as_str(), port)).await {
+    let listener = match listen(&addr, port, workers > 1).await {
         Ok(listener) => listener,
         Err(e) => {
             eprintln!("cannot listen on {addr}:{port}: {e}");
@@ -151,15 +278,28 @@ async fn main() {
     let local = listener
         .local_addr()
         .expect("a bound listener has an address");
-    println!("Serving on {local}. Hit CTRL-C to stop.");
+    log!("Serving on {local}. Hit CTRL-C to stop.");
+    // The first process starts the others once it knows the port (it may have asked for 0).
+    let children = if workers > 1 && !is_worker {
+        match start_workers(workers, &addr, local.port()) {
+            Ok(children) => children,
+            Err(e) => {
+                eprintln!("cannot start the workers: {e}");
+                std::process::exit(1);
+            }
+        }
+    } else {
+        Vec::new()
+    };
     let server = oneloop::spawn(serve(listener, index));
     if let Err(e) = oneloop::signal::ctrl_c().await {
         eprintln!("cannot wait for Ctrl-C: {e}");
         std::process::exit(1);
     }
-    println!("Server shutting down.");
+    log!("Server shutting down.");
     // Dropping the server task closes the listener. Returning from main makes `run` cancel
     // every connection task: each gets `Cancelled` at its next read or write and closes.
     server.abort();
     let _ = server.await;
+    stop_workers(children).await;
 }

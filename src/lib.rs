@@ -25,7 +25,7 @@
 //!
 //! | module | what lives there |
 //! |---|---|
-//! | [`runtime`] | the loop: [`run`], [`Runtime`], one turn in six phases, stats and task lists, the trace file, asyncio's callbacks (`call_soon`, `call_later`) |
+//! | [`runtime`] | the loop: [`run`], [`Runtime`], one turn in six phases (its invariants checked after each in debug builds), stats and task lists, the trace file, asyncio's callbacks (`call_soon`, `call_later`) |
 //! | [`task`] | [`spawn`], [`JoinHandle`], the cancellation rule, `yield_now`, `shield`, the waker |
 //! | [`time`] | the timer wheel, `sleep`, `timeout`, `interval` |
 //! | `reactor` (private) | readiness from the OS (mio, or `polling` with the feature of that name) |

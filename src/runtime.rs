@@ -11,11 +11,15 @@
 //! 4. **Fire due timers**.
 //! 5. **Wake deferred tasks** (`yield_now`, spent budgets): they go behind all of the above.
 //! 6. **Run ready tasks**, first in first out, at most `MAX_TASKS_PER_TURN` (128).
+//!
+//! In debug builds a turn ends by checking the loop's invariants (`runtime/invariants.rs`).
 
 mod callback;
 pub(crate) mod context;
 mod entry;
 mod handle;
+#[cfg(debug_assertions)]
+mod invariants;
 mod stats;
 pub(crate) mod trace;
 
@@ -118,6 +122,9 @@ pub(crate) fn turn(
         }
     }
     trace::phase(core, None);
+    // Between two turns the bookkeeping must add up (run queue, counters, timer wheel).
+    #[cfg(debug_assertions)]
+    invariants::check(core);
     if core.trace {
         eprintln!(
             "[oneloop] turn {}: waited {:.1?} (timeout {}), {events} I/O events, {fired} timers fired, ran {ran} tasks, {} alive",

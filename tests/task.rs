@@ -585,8 +585,11 @@ fn join_handle_debug_shows_id_name_and_state() {
 #[test]
 fn join_handle_reports_id_name_and_is_finished() {
     util::run(|| async {
-        let a = task::Builder::new().name("alpha").spawn(async {
-            sleep(Duration::from_millis(2)).await.unwrap();
+        // `alpha` waits for `go`, not for a clock: however slow the machine (valgrind), it
+        // is still waiting at the assertion below.
+        let (go, wait) = oneloop::sync::oneshot::channel::<()>();
+        let a = task::Builder::new().name("alpha").spawn(async move {
+            wait.await.unwrap();
         });
         let b = spawn(async {});
         let c = task::Builder::new().name("gamma").spawn(async {});
@@ -600,11 +603,12 @@ fn join_handle_reports_id_name_and_is_finished() {
         assert_eq!(c.name(), Some("gamma"));
         assert!(!a.is_finished() && !b.is_finished() && !c.is_finished());
         yield_now().await.unwrap();
-        assert!(!a.is_finished(), "still sleeping");
+        assert!(!a.is_finished(), "still waiting");
         assert!(b.is_finished() && c.is_finished());
         let a_id = a.id();
         let info = runtime::tasks();
         assert!(info.iter().any(|t| t.id == a_id));
+        go.send(()).unwrap();
         bounded("alpha", a).await.unwrap();
         b.await.unwrap();
         c.await.unwrap();

@@ -227,27 +227,34 @@ fn timeout_ready_future_wins_with_zero_duration() {
 #[test]
 fn timeout_inner_future_dropped_at_deadline() {
     util::run(|| async {
-        let counts = Counts::new();
-        let (guard, dropped) = DropCounter::new();
-        let inner = counts.wrap(async move {
-            let _guard = guard;
-            pending::<()>().await;
-        });
-        let handle = spawn(async move {
-            let start = Instant::now();
-            let res = timeout(Duration::from_millis(30), inner).await;
-            (res, start.elapsed())
-        });
-        sleep(Duration::from_millis(5)).await.unwrap();
-        assert!(!handle.is_finished());
+        // The deadline must not pass before the check below: a slow machine (valgrind)
+        // retries with twice the length, rather than the test assuming a speed.
+        let mut length = Duration::from_millis(30);
+        let (counts, dropped, handle) = loop {
+            let counts = Counts::new();
+            let (guard, dropped) = DropCounter::new();
+            let inner = counts.wrap(async move {
+                let _guard = guard;
+                pending::<()>().await;
+            });
+            let handle = spawn(async move {
+                let start = Instant::now();
+                let res = timeout(length, inner).await;
+                (res, start.elapsed())
+            });
+            // One turn: the task has polled `inner` once.
+            yield_now().await.unwrap();
+            if !handle.is_finished() {
+                break (counts, dropped, handle);
+            }
+            let _ = util_bounded(handle).await;
+            length *= 2;
+        };
         assert_eq!(dropped.get(), 0, "not dropped before the deadline");
         assert_eq!(counts.polls(), 1);
         let (res, elapsed) = util_bounded(handle).await.unwrap();
         assert_eq!(res, Err(Elapsed::clone(&res.unwrap_err())));
-        assert!(
-            elapsed >= Duration::from_millis(30),
-            "the deadline is never early"
-        );
+        assert!(elapsed >= length, "the deadline is never early");
         assert_eq!(dropped.get(), 1, "dropped exactly once");
         assert_eq!(counts.drops(), 1);
         // Polled when first awaited and when the deadline woke the task (which polls the
@@ -368,8 +375,15 @@ fn interval_delay_keeps_the_schedule_while_ticks_are_on_time() {
         let mut every = interval(PERIOD);
         every.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let (t0, _) = tick_counted(&mut every).await; // due at creation, taken at once
+        let taken = Instant::now();
         let (t1, _) = tick_counted(&mut every).await;
-        assert_eq!(t1 - t0, PERIOD, "the first tick was on time: no drift");
+        // "At once" is more than the 5 ms of slack on a slow machine (valgrind): the first
+        // tick then really was late, and `Delay` rightly restarts the schedule.
+        if taken - t0 <= Duration::from_millis(5) {
+            assert_eq!(t1 - t0, PERIOD, "the first tick was on time: no drift");
+        } else {
+            assert!(t1 - t0 >= PERIOD, "never early");
+        }
     });
 }
 
@@ -441,23 +455,42 @@ fn interval_zero_period_panics() {
 
 #[test]
 fn timers_fire_in_deadline_order() {
-    util::run(|| async {
-        let log = Rc::new(std::cell::RefCell::new(Vec::new()));
-        let handles: Vec<_> = [40u64, 10, 30, 0, 20]
-            .into_iter()
-            .map(|ms| {
-                let log = Rc::clone(&log);
-                spawn(async move {
-                    sleep(Duration::from_millis(ms)).await.unwrap();
-                    log.borrow_mut().push(ms);
+    // Deadlines from one instant, ahead of it by an offset. If a deadline has already
+    // passed when its task first polls its sleep (a slow machine: valgrind), that sleep
+    // never enters the wheel and the run proves nothing: retry with twice the offset.
+    let mut offset = Duration::from_millis(20);
+    loop {
+        let (order, too_slow) = util::run(move || async move {
+            let log = Rc::new(std::cell::RefCell::new(Vec::new()));
+            let too_slow = Rc::new(Cell::new(false));
+            let base = Instant::now() + offset;
+            let handles: Vec<_> = [40u64, 10, 30, 0, 20]
+                .into_iter()
+                .map(|ms| {
+                    let (log, too_slow) = (Rc::clone(&log), Rc::clone(&too_slow));
+                    spawn(async move {
+                        let mut nap = Box::pin(sleep_until(base + Duration::from_millis(ms)));
+                        if poll_once(&mut nap).await.is_ready() {
+                            too_slow.set(true);
+                        } else {
+                            nap.await.unwrap();
+                        }
+                        log.borrow_mut().push(ms);
+                    })
                 })
-            })
-            .collect();
-        for h in handles {
-            util_bounded(h).await.unwrap();
+                .collect();
+            for h in handles {
+                util_bounded(h).await.unwrap();
+            }
+            let order = log.borrow().clone();
+            (order, too_slow.get())
+        });
+        if !too_slow {
+            assert_eq!(order, [0, 10, 20, 30, 40]);
+            return;
         }
-        assert_eq!(*log.borrow(), [0, 10, 20, 30, 40]);
-    });
+        offset *= 2;
+    }
 }
 
 #[test]
@@ -483,15 +516,20 @@ fn cancelled_sleep_returns_at_once_and_frees_its_timer() {
 fn a_sleep_first_polled_on_one_runtime_completes_on_another() {
     // Nothing but the sleep's own timer can finish the second `block_on`: if the entry
     // stayed in the first loop's wheel, this hangs and `within` fails the test.
+    // The sleep must still be pending at its one poll on the first loop. No length is short
+    // enough to be "surely not due yet" on a slow machine (valgrind runs 20-50x slower), so
+    // a sleep that was already due is retried with twice the length.
     util::within(util::LIMIT, "sleep moved between runtimes", || {
         let first = oneloop::Runtime::new().unwrap();
         let second = oneloop::Runtime::new().unwrap();
-        let mut nap = Box::pin(sleep(Duration::from_millis(20)));
-        first.block_on(async {
-            assert!(timeout(Duration::from_millis(1), nap.as_mut())
-                .await
-                .is_err());
-        });
+        let mut length = Duration::from_millis(20);
+        let mut nap = loop {
+            let mut nap = Box::pin(sleep(length));
+            if first.block_on(util::poll_once(&mut nap)).is_pending() {
+                break nap;
+            }
+            length *= 2;
+        };
         assert_eq!(second.block_on(nap.as_mut()), Ok(()));
     });
 }

@@ -52,9 +52,10 @@ impl Conn {
         &self.buf[self.start..self.end]
     }
 
-    /// Marks the first `n` buffered bytes as used.
+    /// Marks the first `n` buffered bytes as used (all of them if `n` is larger: an error
+    /// answer's drain passes `usize::MAX`, so the sum must not overflow).
     pub(crate) fn consume(&mut self, n: usize) {
-        self.start = (self.start + n).min(self.end);
+        self.start += n.min(self.end - self.start);
         if self.start == self.end {
             self.start = 0;
             self.end = 0;

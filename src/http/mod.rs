@@ -24,6 +24,7 @@
 //! | `conn.rs` | a connection and its read buffer, shared by client and server |
 //! | `body.rs` | the body codec: `Content-Length`, chunked, read-until-close |
 //! | `error.rs` | [`Error`], [`ErrorKind`] |
+//! | `fuzz_hooks.rs` | the URL and query parsers, for the property tests (hidden) |
 //! | `client/` | [`Client`] (`mod.rs`), the pool (`pool.rs`), [`RequestBuilder`] (`request.rs`), the exchange of one request (`exchange.rs`), [`ClientResponse`] (`response.rs`) |
 //! | `server/` | [`serve`], [`Server`] (`mod.rs`), one connection's task (`connection.rs`), [`Request`] and [`Response`] (`message.rs`), the `Date` header (`date.rs`) |
 //!
@@ -39,6 +40,8 @@ mod body;
 pub mod client;
 mod conn;
 mod error;
+#[doc(hidden)]
+pub mod fuzz_hooks;
 mod headers;
 mod server;
 mod url;

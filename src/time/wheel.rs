@@ -295,6 +295,51 @@ impl<T> Wheel<T> {
         fired.len() - before
     }
 
+    /// Checks the wheel's bookkeeping (the loop calls it after every turn in debug builds,
+    /// `src/runtime/invariants.rs`): each bitmap bit is set iff its slot's list is non-empty,
+    /// every entry is on exactly the list `locate` names for it (which `remove` relies on),
+    /// and the lists' `prev` links mirror their `next` links.
+    #[cfg(debug_assertions)]
+    pub(crate) fn check_invariants(&self) {
+        let mut lists = vec![List::Due, List::Overflow];
+        for (level, lvl) in self.levels.iter().enumerate() {
+            for slot in 0..SLOTS {
+                let bit = lvl.occupied & (1 << slot) != 0;
+                debug_assert_eq!(
+                    bit,
+                    lvl.heads[slot] != NIL,
+                    "timer wheel: level {level} slot {slot}: bitmap bit {bit} disagrees with its list"
+                );
+                lists.push(List::Slot { level, slot });
+            }
+        }
+        let mut seen = 0;
+        for list in lists {
+            let (mut prev, mut index) = (NIL, self.head(list));
+            while index != NIL {
+                let entry = &self.entries[index as usize];
+                debug_assert_eq!(
+                    entry.prev, prev,
+                    "timer wheel: broken prev link in {list:?}"
+                );
+                debug_assert_eq!(
+                    locate(self.now, entry.deadline),
+                    list,
+                    "timer wheel: entry with deadline {} filed on the wrong list at now {}",
+                    entry.deadline,
+                    self.now
+                );
+                seen += 1;
+                debug_assert!(
+                    seen <= self.entries.len(),
+                    "timer wheel: a list has a cycle"
+                );
+                (prev, index) = (index, entry.next);
+            }
+        }
+        debug_assert_eq!(seen, self.entries.len(), "timer wheel: entries on no list");
+    }
+
     /// The next thing `advance` must handle: its tick and its list.
     ///
     /// The lists come due in a fixed order, so the first non-empty one wins: the due list
@@ -824,6 +869,9 @@ mod tests {
                 });
             }
             assert_eq!(wheel.len(), model.len());
+            if seq % 16 == 0 {
+                wheel.check_invariants(); // bitmaps, links, filing (the loop's debug check)
+            }
             match (wheel.next_expiration(), model.keys().next()) {
                 (None, None) => {}
                 (Some(tick), Some(&(earliest, _))) => {

@@ -20,14 +20,25 @@ use std::time::Duration;
 /// failure, never to judge speed (machines under CI load are slow).
 pub const LIMIT: Duration = Duration::from_secs(60);
 
+/// How many times longer every bound of [`within`] is: `ONELOOP_TEST_LIMIT_SCALE` (a whole
+/// number, default 1). `.ci/valgrind` sets it, as valgrind runs a test 20-50 times slower.
+pub fn limit_scale() -> u32 {
+    std::env::var("ONELOOP_TEST_LIMIT_SCALE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(1)
+        .max(1)
+}
+
 /// Runs `f` on a new thread and returns its result, panicking with a clear message if it
-/// has not finished within `limit`. A panic inside `f` is propagated as is. On timeout the
+/// has not finished within `limit` (times [`limit_scale`]). A panic inside `f` is propagated as is. On timeout the
 /// thread is leaked (there is no way to stop it), which is fine for a failing test.
 pub fn within<R, F>(limit: Duration, what: &str, f: F) -> R
 where
     R: Send + 'static,
     F: FnOnce() -> R + Send + 'static,
 {
+    let limit = limit * limit_scale();
     let (tx, rx) = mpsc::channel();
     let handle = thread::Builder::new()
         .name(format!("bounded: {what}"))
