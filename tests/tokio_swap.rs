@@ -1,20 +1,16 @@
 //! The tokio swap, proven: tokio programs ported by renaming the crate.
 //!
-//! `tokio_swap/originals/*.rs` are three programs written for tokio, as a tokio user writes
-//! them: an echo server with clients, a chat room over mpsc, and a bounded concurrent fetcher
-//! (`Arc<Semaphore>` + `JoinSet` + `timeout` + `select!` + a cancel signal). They are not
-//! compiled here (oneloop's tests do not depend on tokio); they were compiled and run against
-//! tokio 1 (`features = ["full"]`) in a scratch crate, and the transcripts below are what they
-//! printed there. `tokio_swap/*.rs` are the ports: the original with `tokio` renamed to
-//! `oneloop` plus only the edits README's "Porting from tokio" lists, which
-//! `ports_differ_from_originals_only_by_listed_edits` checks line by line.
-//!
-//! Three more use the rest of tokio's everyday surface: a TCP proxy (`copy_bidirectional`,
-//! `JoinSet`), a length-prefixed protocol (`read_u32`/`write_u32`, `split`, `try_join!`) and
-//! a worker pool (`JoinSet::spawn`'s `AbortHandle`, `try_join_next`, `join_all`). Their
-//! transcripts (`PROXY`, `FRAMED`, `POOL`) were worked out by reading the programs against
-//! tokio's documented semantics, not printed by a tokio run; each is deterministic by
-//! construction (clients run one after another, results are sorted or keyed).
+//! `tokio_swap/originals/*.rs` are programs written for tokio, as a tokio user writes them:
+//! an echo server with clients, a chat room over mpsc, a bounded concurrent fetcher
+//! (`Arc<Semaphore>` + `JoinSet` + `timeout` + `select!` + a cancel signal), a TCP proxy
+//! (`copy_bidirectional`), a length-prefixed protocol (`read_u32`/`write_u32`, `split`,
+//! `try_join!`) and a worker pool (`JoinSet::spawn`'s `AbortHandle`, `try_join_next`,
+//! `join_all`). They are not compiled here (oneloop's tests do not depend on tokio); the
+//! `swapcheck` crate compiles them against tokio 1 (`features = ["full"]`) and checks, with
+//! `cargo test -p swapcheck`, that each prints exactly its transcript in
+//! `tokio_swap/transcripts.rs`, as its port must here. `tokio_swap/*.rs` are the ports: the
+//! original with `tokio` renamed to `oneloop` plus only the edits README's "Porting from
+//! tokio" lists, which `ports_differ_from_originals_only_by_listed_edits` checks line by line.
 
 // The ports keep tokio's `Arc<Semaphore>` / `Arc<Mutex<_>>` / `Arc<Notify>` (`acquire_owned`
 // takes an `Arc`); oneloop's primitives are `!Sync`, which this clippy lint flags.
@@ -33,8 +29,12 @@ mod framed;
 mod pool;
 #[path = "tokio_swap/proxy.rs"]
 mod proxy;
+#[path = "tokio_swap/transcripts.rs"]
+mod transcripts;
 
 use std::time::Duration;
+
+use transcripts::{CHAT, ECHO, FETCHER, FRAMED, POOL, PROXY};
 
 /// Runs a ported program (each builds its own loop with `#[oneloop::main]`) on a thread of
 /// its own, so that a hang fails the test instead of stalling it.
@@ -390,107 +390,3 @@ fn edit_rules_are_the_readme_list() {
         }
     }
 }
-
-// ---- The transcripts the tokio originals printed (tokio 1.54.1, current_thread). ----------
-
-const ECHO: &str = r"
-echo: client 0 line 0
-echo: client 0 line 1
-echo: client 0 line 2
-client 0 saw the end, 0 bytes after
-echo: client 1 line 0
-echo: client 1 line 1
-echo: client 1 line 2
-client 1 saw the end, 0 bytes after
-echo: client 2 line 0
-echo: client 2 line 1
-echo: client 2 line 2
-client 2 saw the end, 0 bytes after
-echo: client 3 line 0
-echo: client 3 line 1
-echo: client 3 line 2
-client 3 saw the end, 0 bytes after
-lines per connection: [3, 3, 3, 3]
-lines echoed: 12";
-
-const CHAT: &str = r"
-alice heard 11 lines, in order: true
-  * bob joined
-  * carol joined
-  alice -> alice: message 0
-  alice -> alice: message 1
-  alice -> alice: message 2
-  bob -> alice: message 0
-  bob -> alice: message 1
-  bob -> alice: message 2
-  carol -> alice: message 0
-  carol -> alice: message 1
-  carol -> alice: message 2
-bob heard 10 lines, in order: true
-  * carol joined
-  alice -> bob: message 0
-  alice -> bob: message 1
-  alice -> bob: message 2
-  bob -> bob: message 0
-  bob -> bob: message 1
-  bob -> bob: message 2
-  carol -> bob: message 0
-  carol -> bob: message 1
-  carol -> bob: message 2
-carol heard 9 lines, in order: true
-  alice -> carol: message 0
-  alice -> carol: message 1
-  alice -> carol: message 2
-  bob -> carol: message 0
-  bob -> carol: message 1
-  bob -> carol: message 2
-  carol -> carol: message 0
-  carol -> carol: message 1
-  carol -> carol: message 2
-hub delivered 30";
-
-const FETCHER: &str = r"
-batch 1: 6 ok, 2 timed out, 2 failed
-/0 ok: body of /0: 0
-/1 ok: body of /1: 1
-/2 ok: body of /2: 4
-/3 timed out
-/4 error: closed without an answer
-/5 ok: body of /5: 25
-/6 ok: body of /6: 36
-/7 ok: body of /7: 49
-/8 timed out
-/9 error: closed without an answer
-at most 3 in flight: true
-batch 2: 0 finished, 5 aborted by the signal
-stuck requests seen: 3
-permits back: 3";
-
-// ---- The transcripts of the three later programs, by reasoning (see the top). ------------
-
-const PROXY: &str = r#"
-client 0 sent 19 bytes, got "HELLO FROM CLIENT 0"
-client 1 sent 20 bytes, got "HELLO FROM CLIENT 1!"
-client 2 sent 21 bytes, got "HELLO FROM CLIENT 2!!"
-session: 19 bytes up, 19 bytes down
-session: 20 bytes up, 20 bytes down
-session: 21 bytes up, 21 bytes down"#;
-
-const FRAMED: &str = r#"
-client 0 got ["gnip", "dexiferp-htgnel", "!"]
-client 1 failed: the server answered 1 of 2 frames
-server: connection 0 answered 3 frames
-server: connection 1 refused: frame of 100 bytes is too long"#;
-
-const POOL: &str = r"
-finished before the pool ran: false
-job 3 still running: aborting it
-job 7 still running: aborting it
-job 0 -> 0
-job 1 -> 1
-job 2 -> 4
-job 4 -> 16
-job 5 -> 25
-job 6 -> 36
-aborted: 2
-second batch: [1, 4, 16]";
