@@ -14,15 +14,12 @@
 //! own task, and never slows the others; results are streamed, not built up in memory; each
 //! answer and the next prompt leave in one write, with `TCP_NODELAY` set (as asyncio does).
 
-use std::future::poll_fn;
 use std::io;
 use std::net::SocketAddr;
-use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{ready, Poll};
 
 use charindex::{describe_char, py_strip, repr, UnicodeNameIndex};
-use oneloop::io::{AsyncBufRead, AsyncWriteExt, BufReader, BufWriter};
+use oneloop::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, BufWriter, LineTooLong};
 use oneloop::net::{TcpListener, TcpStream};
 
 const CRLF: &[u8] = b"\r\n";
@@ -32,52 +29,6 @@ const PROMPT: &[u8] = b"?> ";
 const MAX_LINE: usize = 64 * 1024;
 /// How long the accept loop pauses after an error such as EMFILE (see the `echo` example).
 const ACCEPT_BACKOFF: std::time::Duration = std::time::Duration::from_millis(100);
-
-/// One line read from a client.
-enum Line {
-    /// Bytes up to and without the `\n`; `eof` if the stream ended right after them.
-    Complete { bytes: Vec<u8>, eof: bool },
-    /// End of stream with nothing read.
-    Eof,
-    /// More than `MAX_LINE` bytes without a `\n`.
-    TooLong,
-}
-
-/// Reads one line of at most `MAX_LINE` bytes (plus its `\n`).
-async fn read_line<R: AsyncBufRead + Unpin>(reader: &mut R) -> io::Result<Line> {
-    let mut line = Vec::new();
-    poll_fn(|cx| loop {
-        // Pending here means the socket will wake us when more bytes arrive.
-        let available = ready!(Pin::new(&mut *reader).poll_fill_buf(cx))?;
-        if available.is_empty() {
-            let line = std::mem::take(&mut line);
-            return Poll::Ready(Ok(if line.is_empty() {
-                Line::Eof
-            } else {
-                Line::Complete {
-                    bytes: line,
-                    eof: true,
-                }
-            }));
-        }
-        let (take, done) = match available.iter().position(|&b| b == b'\n') {
-            Some(i) => (i, true),
-            None => (available.len(), false),
-        };
-        if line.len() + take > MAX_LINE {
-            return Poll::Ready(Ok(Line::TooLong));
-        }
-        line.extend_from_slice(&available[..take]);
-        Pin::new(&mut *reader).consume(if done { take + 1 } else { take });
-        if done {
-            return Poll::Ready(Ok(Line::Complete {
-                bytes: std::mem::take(&mut line),
-                eof: false,
-            }));
-        }
-    })
-    .await
-}
 
 /// The protocol loop of one client.
 async fn handle_queries(
@@ -91,14 +42,23 @@ async fn handle_queries(
     writer.write_all(PROMPT).await?;
     writer.flush().await?;
     loop {
-        let (bytes, eof) = match read_line(&mut reader).await? {
-            Line::Complete { bytes, eof } => (bytes, eof),
-            Line::Eof => return Ok(()),
-            Line::TooLong => {
+        // The book's `data = await reader.readline()`, with asyncio's `limit`.
+        let mut bytes = Vec::new();
+        match reader.read_until_max(b'\n', &mut bytes, MAX_LINE).await {
+            Ok(0) => return Ok(()), // end of stream
+            Ok(_) => {}
+            Err(e) if LineTooLong::is(&e) => {
                 writer.write_all(b"line too long\r\n").await?;
                 return writer.flush().await;
             }
-        };
+            Err(e) => return Err(e),
+        }
+        // A last line without `\n` before the end of the stream is handled like any other;
+        // the end is seen when reading again.
+        let eof = bytes.last() != Some(&b'\n');
+        if !eof {
+            bytes.pop();
+        }
         let text = String::from_utf8(bytes).unwrap_or_else(|_| "\x00".to_string());
         let query = py_strip(&text);
         println!("Received from {peer}: {}", repr(query));

@@ -35,7 +35,8 @@
 //! | [`signal`] | `ctrl_c()` through a self-pipe registered with the reactor |
 //! | `http` | HTTP/1.1 client (`Client`) and server (`serve`) on `httparse` (feature `http`) |
 //!
-//! The one `unsafe` corners are listed in DESIGN.md: building the `Waker`, and pin projections.
+//! The `unsafe` corners are listed in DESIGN.md: building the `Waker`, pin projections, the
+//! system calls the standard library does not wrap, and the owned lock guards of `sync`.
 
 #![deny(unsafe_code)]
 #![warn(missing_docs)]

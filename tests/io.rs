@@ -541,3 +541,32 @@ fn read_line_ending_inside_a_character_is_invalid_data() {
     });
     assert_eq!(err, (std::io::ErrorKind::InvalidData, "ok ".to_string()));
 }
+
+#[test]
+fn read_until_max_accepts_exactly_the_limit_and_refuses_one_more_without_buffering_it() {
+    let (exact, refused, held, next) = run(|| async {
+        let mut input = vec![b'a'; 8];
+        input.push(b'\n');
+        input.extend(std::iter::repeat_n(b'b', 1000));
+        input.extend(b"\nok\n");
+        let mut reader = BufReader::with_capacity(3, &input[..]);
+        let mut line = Vec::new();
+        let exact = reader.read_until_max(b'\n', &mut line, 8).await.unwrap();
+        let mut long = Vec::new();
+        let err = reader
+            .read_until_max(b'\n', &mut long, 8)
+            .await
+            .unwrap_err();
+        let refused = io::LineTooLong::is(&err) && err.kind() == io::ErrorKind::InvalidData;
+        // The rest of the long line is still unread; skip it, then read on normally.
+        let mut rest = Vec::new();
+        reader.read_until(b'\n', &mut rest).await.unwrap();
+        let mut next = Vec::new();
+        reader.read_until_max(b'\n', &mut next, 8).await.unwrap();
+        (exact, refused, long.len(), next)
+    });
+    assert_eq!(exact, 9, "8 bytes and the newline");
+    assert!(refused);
+    assert_eq!(held, 9, "no more than limit + 1 bytes were buffered");
+    assert_eq!(next, b"ok\n");
+}

@@ -4,13 +4,15 @@
 //! an echo server with clients, a chat room over mpsc, a bounded concurrent fetcher
 //! (`Arc<Semaphore>` + `JoinSet` + `timeout` + `select!` + a cancel signal), a TCP proxy
 //! (`copy_bidirectional`), a length-prefixed protocol (`read_u32`/`write_u32`, `split`,
-//! `try_join!`) and a worker pool (`JoinSet::spawn`'s `AbortHandle`, `try_join_next`,
-//! `join_all`). They are not compiled here (oneloop's tests do not depend on tokio); the
-//! `swapcheck` crate compiles them against tokio 1 (`features = ["full"]`) and checks, with
-//! `cargo test -p swapcheck`, that each prints exactly its transcript in
-//! `tokio_swap/transcripts.rs`, as its port must here. `tokio_swap/*.rs` are the ports: the
-//! original with `tokio` renamed to `oneloop` plus only the edits README's "Porting from
-//! tokio" lists, which `ports_differ_from_originals_only_by_listed_edits` checks line by line.
+//! `try_join!`), a worker pool (`JoinSet::spawn`'s `AbortHandle`, `try_join_next`,
+//! `join_all`), a price feed over `broadcast` (+ `Barrier`, `oneshot`) and a configuration
+//! reloader over `watch` + `RwLock` (+ `OnceCell`, `Barrier`). They are not compiled here
+//! (oneloop's tests do not depend on tokio); the `swapcheck` crate compiles them against
+//! tokio 1 (`features = ["full"]`) and checks, with `cargo test -p swapcheck`, that each
+//! prints exactly its transcript in `tokio_swap/transcripts.rs`, as its port must here.
+//! `tokio_swap/*.rs` are the ports: the original with `tokio` renamed to `oneloop` plus only
+//! the edits README's "Porting from tokio" lists, which
+//! `ports_differ_from_originals_only_by_listed_edits` checks line by line.
 
 // The ports keep tokio's `Arc<Semaphore>` / `Arc<Mutex<_>>` / `Arc<Notify>` (`acquire_owned`
 // takes an `Arc`); oneloop's primitives are `!Sync`, which this clippy lint flags.
@@ -21,6 +23,9 @@ mod chat;
 #[path = "tokio_swap/echo.rs"]
 mod echo;
 #[allow(clippy::arc_with_non_send_sync)]
+#[path = "tokio_swap/feed.rs"]
+mod feed;
+#[allow(clippy::arc_with_non_send_sync)]
 #[path = "tokio_swap/fetcher.rs"]
 mod fetcher;
 #[path = "tokio_swap/framed.rs"]
@@ -29,12 +34,15 @@ mod framed;
 mod pool;
 #[path = "tokio_swap/proxy.rs"]
 mod proxy;
+#[allow(clippy::arc_with_non_send_sync)]
+#[path = "tokio_swap/reload.rs"]
+mod reload;
 #[path = "tokio_swap/transcripts.rs"]
 mod transcripts;
 
 use std::time::Duration;
 
-use transcripts::{CHAT, ECHO, FETCHER, FRAMED, POOL, PROXY};
+use transcripts::{CHAT, ECHO, FEED, FETCHER, FRAMED, POOL, PROXY, RELOAD};
 
 /// Runs a ported program (each builds its own loop with `#[oneloop::main]`) on a thread of
 /// its own, so that a hang fails the test instead of stalling it.
@@ -92,6 +100,16 @@ fn pool_port_matches_tokio_transcript() {
     check("pool", pool::run, POOL);
 }
 
+#[test]
+fn feed_port_matches_tokio_transcript() {
+    check("feed", feed::run, FEED);
+}
+
+#[test]
+fn reload_port_matches_tokio_transcript() {
+    check("reload", reload::run, RELOAD);
+}
+
 // ---- The edits a port may make. ---------------------------------------------------------
 //
 // Each rule is one bullet of README's "Porting from tokio" (quoted in `RULES`, and checked
@@ -122,6 +140,34 @@ const RULES: &[Rule] = &[
         "a select! branch on recv() matches Ok(pattern)",
         Some("In a `select!` branch on `recv()`, wrap the pattern in `Ok(..)`: `Some(msg) = rx.recv() =>`\n  becomes `Ok(Some(msg)) = rx.recv() =>`."),
         select_recv_pattern,
+    ),
+    (
+        "read / write / wait / get_or_init / lock_owned / closed return a Result",
+        None,
+        |orig, port| {
+            handled(
+                orig,
+                port,
+                &[
+                    "read",
+                    "write",
+                    "read_owned",
+                    "write_owned",
+                    "lock_owned",
+                    "wait",
+                    "get_or_init",
+                    "closed",
+                ],
+                &["?", ".unwrap()"],
+            )
+        },
+    ),
+    (
+        "a match on broadcast's RecvError gains a Cancelled arm",
+        None,
+        |orig, port| {
+            orig.trim().is_empty() && squeeze(port).starts_with("Err(RecvError::Cancelled)=>")
+        },
     ),
 ];
 
@@ -304,6 +350,16 @@ fn ports_differ_from_originals_only_by_listed_edits() {
             include_str!("tokio_swap/originals/pool.rs"),
             include_str!("tokio_swap/pool.rs"),
         ),
+        (
+            "feed",
+            include_str!("tokio_swap/originals/feed.rs"),
+            include_str!("tokio_swap/feed.rs"),
+        ),
+        (
+            "reload",
+            include_str!("tokio_swap/originals/reload.rs"),
+            include_str!("tokio_swap/reload.rs"),
+        ),
     ];
     let mut failures = Vec::new();
     for (name, original, port) in pairs {
@@ -356,6 +412,12 @@ fn edit_rules_refuse_other_edits() {
             "let x = f(a.recv().await, b.recv().await);",
             "let x = f(a.recv().await?, b.recv().await);",
         ),
+        (
+            "let g = lock.read().await;",
+            "let g = lock.read().await.unwrap();",
+        ),
+        ("barrier.wait().await;", "barrier.wait().await.unwrap();"),
+        ("", "            Err(RecvError::Cancelled) => break,"),
     ];
     for (orig, port) in ok {
         assert!(explained(orig, port).is_some(), "refused: {orig} -> {port}");
@@ -368,6 +430,9 @@ fn edit_rules_refuse_other_edits() {
         ("let x = other().await;", "let x = other().await?;"),
         ("Some(x) = fut => {", "Ok(Some(x)) = fut => {"),
         ("let a = 1;", "let a = 2;"),
+        ("", "Err(RecvError::Closed) => break,"),
+        ("", "let x = 1;"),
+        ("let g = lock.read();", "let g = lock.read().unwrap();"),
     ];
     for (orig, port) in refused {
         assert_eq!(explained(orig, port), None, "accepted: {orig} -> {port}");

@@ -117,6 +117,18 @@ macro_rules! on_rt_sync {
     };
 }
 
+/// `on_rt!` for the fan-out workloads, which smol cannot run (it has no broadcast or watch
+/// channel): its cells say `skipped`.
+macro_rules! on_rt_fanout {
+    ($rt:expr, $m:ident :: $f:ident ( $($a:expr),* )) => {
+        match $rt {
+            Rt::Tokio => Ok(on::tokio::$m::$f($($a),*)),
+            Rt::Smol => Err("tokio and oneloop only (smol has no broadcast or watch)".to_string()),
+            Rt::Oneloop => Ok(oneloop_sync!(on::oneloop::$m::$f($($a),*))),
+        }
+    };
+}
+
 /// `on_rt!` for the network workloads.
 macro_rules! on_rt_net {
     ($rt:expr, $m:ident :: $f:ident ( $($a:expr),* )) => {
@@ -149,6 +161,10 @@ struct Params {
     cancel_k: usize,
     pingpong_n: u64,
     sem_n: usize,
+    fanout_n: usize,
+    fanout_msgs: u64,
+    rwlock_tasks: usize,
+    rwlock_ops: u64,
     echo_conns: usize,
     echo_dur: Duration,
     echo1_dur: Duration,
@@ -175,6 +191,10 @@ impl Params {
                 cancel_k: 100,
                 pingpong_n: 10_000,
                 sem_n: 50_000,
+                fanout_n: 100,
+                fanout_msgs: 200,
+                rwlock_tasks: 10,
+                rwlock_ops: 2_000,
                 echo_conns: 50,
                 echo_dur: Duration::from_millis(300),
                 echo1_dur: Duration::from_millis(200),
@@ -198,6 +218,10 @@ impl Params {
                 cancel_k: 1_000,
                 pingpong_n: 100_000,
                 sem_n: 1_000_000,
+                fanout_n: 100,
+                fanout_msgs: 2_000,
+                rwlock_tasks: 10,
+                rwlock_ops: 20_000,
                 echo_conns: 50,
                 echo_dur: Duration::from_secs(2),
                 echo1_dur: Duration::from_secs(1),
@@ -341,6 +365,36 @@ const GROUPS: &[Group] = &[
             "ns/op",
         )],
         run: |rt, p| Ok(on_rt_sync!(rt, sync::semaphore(p.sem_n))),
+    },
+    Group {
+        name: "broadcast",
+        needs: Needs::Sync,
+        specs: &[spec(
+            "broadcast.ns",
+            "broadcast 1 sender -> 100 receivers",
+            "ns/delivery",
+        )],
+        run: |rt, p| on_rt_fanout!(rt, fanout::broadcast_fanout(p.fanout_n, p.fanout_msgs)),
+    },
+    Group {
+        name: "watch",
+        needs: Needs::Sync,
+        specs: &[spec(
+            "watch.ns",
+            "watch send -> 100 waiters in changed()",
+            "ns/wake-up",
+        )],
+        run: |rt, p| on_rt_fanout!(rt, fanout::watch_notify(p.fanout_n, p.fanout_msgs)),
+    },
+    Group {
+        name: "rwlock",
+        needs: Needs::Sync,
+        specs: &[spec(
+            "rwlock.ns",
+            "RwLock 10 tasks, 1 write in 10, held across a yield",
+            "ns/op",
+        )],
+        run: |rt, p| on_rt_fanout!(rt, fanout::rwlock_mix(p.rwlock_tasks, p.rwlock_ops)),
     },
     Group {
         name: "echo",

@@ -11,6 +11,10 @@ pub mod tokio {
         use crate::adapter::tokio as rt;
         include!("workload/sync.rs");
     }
+    pub mod fanout {
+        use crate::adapter::tokio as rt;
+        include!("workload/fanout.rs");
+    }
     pub mod net {
         use crate::adapter::tokio as rt;
         include!("workload/net.rs");
@@ -50,6 +54,12 @@ pub mod oneloop {
     pub mod sync {
         use crate::adapter::oneloop as rt;
         include!("workload/sync.rs");
+    }
+    // Needs `oneloop::sync::{broadcast, watch, RwLock}` (smol has no broadcast or watch).
+    #[cfg(feature = "oneloop-sync")]
+    pub mod fanout {
+        use crate::adapter::oneloop as rt;
+        include!("workload/fanout.rs");
     }
     // Needs `oneloop::net` and `oneloop::io`.
     #[cfg(feature = "oneloop-net")]

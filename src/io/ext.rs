@@ -325,6 +325,36 @@ pub trait AsyncBufReadExt: AsyncBufRead {
         })
     }
 
+    /// [`read_until`](AsyncBufReadExt::read_until) with a bound, as asyncio's
+    /// `StreamReader(limit=..)`: at most `limit` bytes before `delim`. Once more than that
+    /// have arrived without `delim`, it fails with an error for which
+    /// [`LineTooLong::is`](crate::io::LineTooLong::is) is true (kind `InvalidData`), having
+    /// buffered no more than `limit + 1` bytes however long the line is. A line of exactly
+    /// `limit` bytes and its `delim` is fine. Returns how many bytes it appended, `delim`
+    /// included (0 at end of stream). The bound counts from what `buf` held when called.
+    ///
+    /// ```
+    /// use oneloop::io::{AsyncBufReadExt, BufReader, LineTooLong};
+    /// oneloop::run(async {
+    ///     let mut r = BufReader::new(&b"short\nmuch too long\n"[..]);
+    ///     let mut line = Vec::new();
+    ///     assert_eq!(r.read_until_max(b'\n', &mut line, 8).await.unwrap(), 6);
+    ///     let err = r.read_until_max(b'\n', &mut line, 8).await.unwrap_err();
+    ///     assert!(LineTooLong::is(&err));
+    /// });
+    /// ```
+    fn read_until_max<'a>(
+        &'a mut self,
+        delim: u8,
+        buf: &'a mut Vec<u8>,
+        limit: usize,
+    ) -> impl Future<Output = io::Result<usize>> + 'a
+    where
+        Self: Unpin,
+    {
+        super::line_limit::read_until_max(self, delim, buf, limit)
+    }
+
     /// Reads a line (up to and including `\n`) as UTF-8, appending it to `buf` as it
     /// arrives; returns how many bytes it appended (0 at end of stream).
     ///
@@ -470,7 +500,7 @@ fn poll_read_line_carrying<R: AsyncBufRead + ?Sized>(
 
 /// Reads into `buf` until `delim` (included), end of stream, or `limit` bytes in `buf`.
 /// `read` counts the bytes appended so far, across polls. `Ok(true)` if `delim` was found.
-pub(crate) fn poll_read_until<R: AsyncBufRead + ?Sized>(
+pub(super) fn poll_read_until<R: AsyncBufRead + ?Sized>(
     mut reader: Pin<&mut R>,
     cx: &mut std::task::Context<'_>,
     delim: u8,

@@ -24,6 +24,7 @@ mod mem;
 mod num;
 mod ext;
 mod interest;
+mod line_limit;
 mod split;
 mod stdio;
 
@@ -39,6 +40,7 @@ pub use copy::{copy, copy_bidirectional};
 pub use duplex::{duplex, DuplexStream};
 pub use ext::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, Lines};
 pub use interest::{Interest, Ready};
+pub use line_limit::LineTooLong;
 pub use mem::{empty, repeat, sink, Empty, Repeat, Sink};
 pub use split::{split, ReadHalf, WriteHalf};
 /// std's I/O error types, re-exported as tokio does, so `oneloop::io::Result` reads as

@@ -18,23 +18,42 @@
 //! | type | file | like |
 //! |---|---|---|
 //! | [`Semaphore`] | `semaphore.rs` | asyncio `Semaphore`, tokio `Semaphore` |
-//! | [`Mutex`] | `mutex.rs` | asyncio `Lock`, tokio `Mutex` (a semaphore of one) |
+//! | [`Mutex`] | `mutex.rs`, `mutex_owned.rs` | asyncio `Lock`, tokio `Mutex` (a semaphore of one) |
 //! | [`Event`] | `event.rs` | asyncio `Event` |
 //! | [`Notify`] | `notify.rs` | tokio `Notify` |
 //! | [`mpsc`] | `mpsc/` | tokio `mpsc` (bounded on a semaphore of slots) |
 //! | [`oneshot`] | `oneshot.rs` | tokio `oneshot` |
+//! | [`broadcast`] | `broadcast/` | tokio `broadcast` (a ring; laggards skip ahead) |
+//! | [`watch`] | `watch/` | tokio `watch` (the latest value and its version) |
+//! | [`Barrier`] | `barrier.rs` | tokio `Barrier`, asyncio `Barrier` |
+//! | [`OnceCell`] | `once_cell.rs` | tokio `OnceCell` (a semaphore of one initializer) |
+//! | [`RwLock`] | `rwlock/` | tokio `RwLock` (a semaphore of `MAX_READS` permits) |
 
+mod barrier;
+pub mod broadcast;
 mod event;
 pub mod mpsc;
 mod mutex;
+mod mutex_owned;
 mod notify;
+mod once_cell;
 pub mod oneshot;
+mod rwlock;
 pub(crate) mod semaphore;
 mod wait_list;
+pub mod watch;
 
+pub use barrier::{Barrier, BarrierWait, BarrierWaitResult};
 pub use event::{Event, EventWait};
 pub use mutex::{Lock, Mutex, MutexGuard, TryLockError};
+pub use mutex_owned::{LockOwned, OwnedMutexGuard};
 pub use notify::{Notified, Notify};
+pub use once_cell::{OnceCell, SetError};
+pub use rwlock::{
+    OwnedRwLockReadGuard, OwnedRwLockWriteGuard, Read as RwLockRead, ReadOwned as RwLockReadOwned,
+    RwLock, RwLockReadGuard, RwLockWriteGuard, Write as RwLockWrite,
+    WriteOwned as RwLockWriteOwned, MAX_READS,
+};
 pub use semaphore::{
     Acquire, AcquireError, AcquireOwned, OwnedSemaphorePermit, Semaphore, SemaphorePermit,
     TryAcquireError,

@@ -43,9 +43,9 @@ use crate::task::Cancelled;
 /// ```
 pub struct Mutex<T: ?Sized> {
     /// One permit: whoever holds it holds the lock; the queue makes it fair.
-    semaphore: Semaphore,
+    pub(super) semaphore: Semaphore,
     /// The value; borrowed mutably only by the permit's holder.
-    value: RefCell<T>,
+    pub(super) value: RefCell<T>,
 }
 
 impl<T> Mutex<T> {
@@ -132,9 +132,11 @@ impl<T: Default> Default for Mutex<T> {
 impl<T: ?Sized + fmt::Debug> fmt::Debug for Mutex<T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Mutex");
-        match self.value.try_borrow() {
-            Ok(value) => d.field("data", &&*value),
-            Err(_) => d.field("data", &format_args!("<locked>")),
+        // Decided by the permit, not by the `RefCell`: an `OwnedMutexGuard` holds the value
+        // without a `RefCell` borrow (see `mutex_owned.rs`).
+        match self.semaphore.available_permits() {
+            0 => d.field("data", &format_args!("<locked>")),
+            _ => d.field("data", &&*self.value.borrow()),
         };
         d.finish()
     }
@@ -225,19 +227,20 @@ impl<T: ?Sized + fmt::Display> fmt::Display for MutexGuard<'_, T> {
     }
 }
 
-/// [`Mutex::try_lock`] failed: the lock is held, or others are queued for it.
+/// [`Mutex::try_lock`] (or `RwLock`'s `try_read`/`try_write`) failed: the lock is held,
+/// or others are queued for it. Its message is tokio's.
 ///
 /// ```
 /// let m = oneloop::sync::Mutex::new(());
 /// let _g = m.try_lock().unwrap();
-/// assert_eq!(m.try_lock().unwrap_err().to_string(), "mutex is locked");
+/// assert_eq!(m.try_lock().unwrap_err().to_string(), "operation would block");
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct TryLockError(());
+pub struct TryLockError(pub(crate) ());
 
 impl fmt::Display for TryLockError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str("mutex is locked")
+        f.write_str("operation would block")
     }
 }
 

@@ -114,6 +114,7 @@ impl Notify {
             notify: self,
             key: None,
             generation: self.generation.get(),
+            enabled: None,
         }
     }
 
@@ -153,6 +154,59 @@ pub struct Notified<'a> {
     key: Option<usize>,
     /// `Notify::generation` when this was created: if it moved, `notify_waiters` ran since.
     generation: u64,
+    /// What [`enable`](Notified::enable) found already there: the stored permit (`Granted`,
+    /// to pass on if this goes away unpolled) or a `notify_waiters` (`Broadcast`).
+    enabled: Option<Outcome>,
+}
+
+impl Notified<'_> {
+    /// Joins the queue of waiters now, before the first poll (tokio's `enable`), so a
+    /// `notify_one` or `notify_waiters` between this call and the first `.await` is not
+    /// missed. Returns `true` if the notification is already there (the `.await` will return
+    /// at once). Like a waiting `Notified`, one enabled and then dropped or cancelled passes
+    /// a `notify_one` it was given on to the next waiter.
+    ///
+    /// ```
+    /// use std::pin::pin;
+    ///
+    /// oneloop::run(async {
+    ///     let notify = oneloop::sync::Notify::new();
+    ///     let mut notified = pin!(notify.notified());
+    ///     assert!(!notified.as_mut().enable()); // queued, not yet notified
+    ///     notify.notify_waiters(); // this `Notified` is counted in, though never polled
+    ///     notified.await.unwrap();
+    /// });
+    /// ```
+    pub fn enable(self: Pin<&mut Self>) -> bool {
+        let this = self.get_mut();
+        let notify = this.notify;
+        if this.enabled.is_some() {
+            return true;
+        }
+        if let Some(key) = this.key {
+            return notify.waiters.borrow().outcome(key) != Outcome::Waiting;
+        }
+        if notify.generation.get() != this.generation {
+            this.enabled = Some(Outcome::Broadcast);
+            return true;
+        }
+        if notify.permit.replace(false) {
+            this.enabled = Some(Outcome::Granted);
+            return true;
+        }
+        // No task to wake yet: the first poll puts its waker in the node.
+        this.key = Some(notify.waiters.borrow_mut().push_back(&noop_waker(), 1));
+        false
+    }
+}
+
+/// A waker that does nothing, for a waiter queued by `enable` before it has a task.
+fn noop_waker() -> std::task::Waker {
+    struct Noop;
+    impl std::task::Wake for Noop {
+        fn wake(self: std::sync::Arc<Self>) {}
+    }
+    std::task::Waker::from(std::sync::Arc::new(Noop))
 }
 
 impl Future for Notified<'_> {
@@ -165,7 +219,13 @@ impl Future for Notified<'_> {
             if let Some(key) = this.key.take() {
                 notify.abandon(key);
             }
+            if this.enabled.take() == Some(Outcome::Granted) {
+                notify.notify_one(); // the permit `enable` took goes on
+            }
             return Poll::Ready(Err(cancelled));
+        }
+        if this.enabled.take().is_some() {
+            return Poll::Ready(Ok(()));
         }
         let Some(key) = this.key else {
             if notify.generation.get() != this.generation || notify.permit.replace(false) {
@@ -193,6 +253,9 @@ impl Drop for Notified<'_> {
     fn drop(&mut self) {
         if let Some(key) = self.key.take() {
             self.notify.abandon(key);
+        }
+        if self.enabled.take() == Some(Outcome::Granted) {
+            self.notify.notify_one(); // the permit `enable` took goes on
         }
     }
 }

@@ -26,6 +26,7 @@ pub fn channel<T>() -> (Sender<T>, Receiver<T>) {
     let inner = Rc::new(Inner {
         value: Cell::new(None),
         rx_waker: Cell::new(None),
+        tx_waker: Cell::new(None),
         tx_gone: Cell::new(false),
         rx_gone: Cell::new(false),
     });
@@ -43,6 +44,8 @@ struct Inner<T> {
     value: Cell<Option<T>>,
     /// The receiver's waker while it waits.
     rx_waker: Cell<Option<Waker>>,
+    /// The sender's waker while it waits in `closed()`.
+    tx_waker: Cell<Option<Waker>>,
     /// The sender sent or was dropped: no value will come after the one (if any) stored.
     tx_gone: Cell<bool>,
     /// The receiver was dropped or closed: `send` fails.
@@ -87,6 +90,65 @@ impl<T> Sender<T> {
     /// ```
     pub fn is_closed(&self) -> bool {
         self.inner.rx_gone.get()
+    }
+
+    /// Waits until the receiver closes or goes away, e.g. to stop computing a reply nobody
+    /// wants. A cancellation point: `Err(Cancelled)` if the task is cancelled while it
+    /// waits. **Porting from tokio:** tokio's returns `()`.
+    ///
+    /// ```
+    /// oneloop::run(async {
+    ///     let (mut tx, rx) = oneloop::sync::oneshot::channel::<u8>();
+    ///     oneloop::spawn(async move { drop(rx) });
+    ///     tx.closed().await.unwrap();
+    ///     assert!(tx.is_closed());
+    /// });
+    /// ```
+    pub fn closed(&mut self) -> Closed<'_, T> {
+        Closed { inner: &self.inner }
+    }
+}
+
+/// The future returned by [`Sender::closed`].
+///
+/// ```
+/// oneloop::run(async {
+///     let (mut tx, rx) = oneloop::sync::oneshot::channel::<u8>();
+///     drop(rx);
+///     let closed: oneloop::sync::oneshot::Closed<'_, u8> = tx.closed();
+///     closed.await.unwrap();
+/// });
+/// ```
+#[must_use = "futures do nothing unless awaited"]
+pub struct Closed<'a, T> {
+    /// The shared state; borrowed through `&mut Sender`, so one `closed()` waits at a time.
+    inner: &'a Inner<T>,
+}
+
+impl<T> Future for Closed<'_, T> {
+    type Output = Result<(), crate::Cancelled>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.inner;
+        std::task::ready!(poll_proceed(cx, "oneshot closed"))?;
+        if inner.rx_gone.get() {
+            return Poll::Ready(Ok(()));
+        }
+        let waker = match inner.tx_waker.take() {
+            Some(waker) if waker.will_wake(cx.waker()) => waker,
+            _ => cx.waker().clone(),
+        };
+        inner.tx_waker.set(Some(waker));
+        // Woken when the receiver closes or is dropped.
+        Poll::Pending
+    }
+}
+
+impl<T> fmt::Debug for Closed<'_, T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Closed")
+            .field("closed", &self.inner.rx_gone.get())
+            .finish()
     }
 }
 
@@ -136,6 +198,9 @@ impl<T> Receiver<T> {
     /// ```
     pub fn close(&mut self) {
         self.inner.rx_gone.set(true);
+        if let Some(waker) = self.inner.tx_waker.take() {
+            waker.wake(); // the sender's `closed()` returns
+        }
     }
 
     /// Takes the value if it was sent; never waits.
@@ -184,6 +249,9 @@ impl<T> Future for Receiver<T> {
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
         self.inner.rx_gone.set(true);
+        if let Some(waker) = self.inner.tx_waker.take() {
+            waker.wake(); // the sender's `closed()` returns
+        }
         drop(self.inner.value.take()); // a value nobody will read goes now
     }
 }

@@ -107,3 +107,24 @@ job 5 -> 25
 job 6 -> 36
 aborted: 2
 second batch: [1, 4, 16]";
+
+pub const FEED: &str = r"
+3 subscribers
+published 12 quotes, each to all 3: true; kept 4
+ticker: 12 quotes, in order: true, missed 0, total 1237
+chart: 12 quotes, in order: true, missed 0, total 1237
+auditor: woken after 12 quotes, 12 unread
+  lagged by 8
+  #8 at 103
+  #9 at 106
+  #10 at 102
+  #11 at 105";
+
+pub const RELOAD: &str = r"
+5 watchers, 3 reloads applied
+worker 0 (retries 3): v1=hello@1 v2=hi@2 v3=hey@3
+worker 1 (retries 3): v1=hello@1 v2=hi@2 v3=hey@3
+worker 2 (retries 3): v1=hello@1 v2=hi@2 v3=hey@3
+gate opened at v2, greeting hi
+defaults loaded 1 time(s)
+final: v3 hey";

@@ -88,6 +88,71 @@ mod sync_parts {
         let permit = s.acquire().await.expect("acquire");
         drop(permit);
     }
+
+    // ---- broadcast, watch, RwLock (the fan-out workloads) ----------------------------------
+
+    pub type BTx<T> = oneloop::sync::broadcast::Sender<T>;
+    pub type BRx<T> = oneloop::sync::broadcast::Receiver<T>;
+
+    pub fn broadcast<T: Clone>(cap: usize) -> (BTx<T>, BRx<T>) {
+        oneloop::sync::broadcast::channel(cap)
+    }
+
+    pub fn subscribe<T: Clone>(tx: &BTx<T>) -> BRx<T> {
+        tx.subscribe()
+    }
+
+    pub fn bsend<T>(tx: &BTx<T>, v: T) {
+        let _ = tx.send(v);
+    }
+
+    /// The next message; `None` once closed (a lag is skipped over).
+    pub async fn brecv<T: Clone>(rx: &mut BRx<T>) -> Option<T> {
+        use oneloop::sync::broadcast::error::RecvError;
+        loop {
+            match rx.recv().await {
+                Ok(v) => return Some(v),
+                Err(RecvError::Lagged(_)) => continue,
+                Err(RecvError::Closed | RecvError::Cancelled) => return None,
+            }
+        }
+    }
+
+    pub type WTx<T> = oneloop::sync::watch::Sender<T>;
+    pub type WRx<T> = oneloop::sync::watch::Receiver<T>;
+
+    pub fn watch<T>(init: T) -> (WTx<T>, WRx<T>) {
+        oneloop::sync::watch::channel(init)
+    }
+
+    pub fn wsend<T>(tx: &WTx<T>, v: T) {
+        let _ = tx.send(v);
+    }
+
+    /// `false` once the sender is gone.
+    pub async fn changed<T>(rx: &mut WRx<T>) -> bool {
+        rx.changed().await.is_ok()
+    }
+
+    /// `Rc`: oneloop's tasks need not be `Send`.
+    pub type RwLock<T> = std::rc::Rc<oneloop::sync::RwLock<T>>;
+
+    pub fn rwlock<T>(v: T) -> RwLock<T> {
+        std::rc::Rc::new(oneloop::sync::RwLock::new(v))
+    }
+
+    pub async fn read_across_yield(lock: &RwLock<u64>) {
+        let guard = lock.read().await.expect("read");
+        let _ = oneloop::task::yield_now().await;
+        drop(guard);
+    }
+
+    pub async fn write_across_yield(lock: &RwLock<u64>) {
+        let mut guard = lock.write().await.expect("write");
+        *guard += 1;
+        let _ = oneloop::task::yield_now().await;
+        drop(guard);
+    }
 }
 
 #[cfg(feature = "oneloop-net")]

@@ -95,6 +95,70 @@ pub async fn acquire_release(s: &Semaphore) {
     drop(permit);
 }
 
+// ---- broadcast, watch, RwLock (the fan-out workloads) --------------------------------------
+
+pub type BTx<T> = tokio::sync::broadcast::Sender<T>;
+pub type BRx<T> = tokio::sync::broadcast::Receiver<T>;
+
+pub fn broadcast<T: Clone>(cap: usize) -> (BTx<T>, BRx<T>) {
+    tokio::sync::broadcast::channel(cap)
+}
+
+pub fn subscribe<T: Clone>(tx: &BTx<T>) -> BRx<T> {
+    tx.subscribe()
+}
+
+pub fn bsend<T>(tx: &BTx<T>, v: T) {
+    let _ = tx.send(v);
+}
+
+/// The next message; `None` once closed (a lag is skipped over).
+pub async fn brecv<T: Clone>(rx: &mut BRx<T>) -> Option<T> {
+    loop {
+        match rx.recv().await {
+            Ok(v) => return Some(v),
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => continue,
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return None,
+        }
+    }
+}
+
+pub type WTx<T> = tokio::sync::watch::Sender<T>;
+pub type WRx<T> = tokio::sync::watch::Receiver<T>;
+
+pub fn watch<T>(init: T) -> (WTx<T>, WRx<T>) {
+    tokio::sync::watch::channel(init)
+}
+
+pub fn wsend<T>(tx: &WTx<T>, v: T) {
+    let _ = tx.send(v);
+}
+
+/// `false` once the sender is gone.
+pub async fn changed<T>(rx: &mut WRx<T>) -> bool {
+    rx.changed().await.is_ok()
+}
+
+/// `Arc`: the tasks that share it go through `tokio::spawn`, which needs `Send`.
+pub type RwLock<T> = std::sync::Arc<tokio::sync::RwLock<T>>;
+
+pub fn rwlock<T>(v: T) -> RwLock<T> {
+    std::sync::Arc::new(tokio::sync::RwLock::new(v))
+}
+
+pub async fn read_across_yield(lock: &RwLock<u64>) {
+    let guard = lock.read().await;
+    tokio::task::yield_now().await;
+    drop(guard);
+}
+
+pub async fn write_across_yield(lock: &RwLock<u64>) {
+    let mut guard = lock.write().await;
+    *guard += 1;
+    tokio::task::yield_now().await;
+    drop(guard);
+}
+
 // ---- net -----------------------------------------------------------------------------------
 
 pub type Listener = tokio::net::TcpListener;

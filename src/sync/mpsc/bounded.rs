@@ -27,7 +27,7 @@ use crate::task::Cancelled;
 /// ```
 pub struct Sender<T> {
     /// The shared channel; every sender counts itself in `Chan::senders`.
-    chan: Rc<Chan<T>>,
+    pub(super) chan: Rc<Chan<T>>,
 }
 
 impl<T> Sender<T> {
@@ -35,7 +35,7 @@ impl<T> Sender<T> {
         Sender { chan }
     }
 
-    fn slots(&self) -> &crate::sync::Semaphore {
+    pub(super) fn slots(&self) -> &crate::sync::Semaphore {
         self.chan
             .slots
             .as_ref()
@@ -234,7 +234,7 @@ impl<T> fmt::Debug for SendFuture<'_, T> {
 /// ```
 pub struct Receiver<T> {
     /// The shared channel.
-    chan: Rc<Chan<T>>,
+    pub(super) chan: Rc<Chan<T>>,
 }
 
 impl<T> Receiver<T> {

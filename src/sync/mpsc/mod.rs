@@ -32,6 +32,8 @@
 
 mod bounded;
 pub mod error;
+mod recv_many;
+mod reserve;
 mod unbounded;
 
 use std::cell::{Cell, RefCell};
@@ -39,6 +41,8 @@ use std::collections::VecDeque;
 use std::task::{Context, Poll, Waker};
 
 pub use bounded::{Receiver, Recv, SendFuture, Sender};
+pub use recv_many::RecvMany;
+pub use reserve::{Permit, Reserve};
 pub use unbounded::{UnboundedReceiver, UnboundedSender};
 
 use super::Semaphore;

@@ -97,7 +97,7 @@ impl<T> fmt::Debug for UnboundedSender<T> {
 /// ```
 pub struct UnboundedReceiver<T> {
     /// The shared channel.
-    chan: Rc<Chan<T>>,
+    pub(super) chan: Rc<Chan<T>>,
 }
 
 impl<T> UnboundedReceiver<T> {
