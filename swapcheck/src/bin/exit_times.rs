@@ -7,7 +7,7 @@
 //! to exit; the table shows the median of the rounds. A process per run, because two
 //! runtimes in one process share its signal dispositions: a oneloop port that installs a
 //! signal handler replaces the one tokio's signal driver installed once for the process,
-//! and a later tokio run of the same program then never sees its signal. The difference is reported,
+//! and a later tokio run of a program waiting for that signal was seen to hang. The difference is reported,
 //! not asserted (machines are noisy): it is where "a port exits no later than tokio's run
 //! plus 100 ms" is shown. A run's time includes building and dropping its runtime, as a
 //! program's `main` would.
