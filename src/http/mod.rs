@@ -48,4 +48,6 @@ mod url;
 
 pub use client::{Client, ClientBuilder, RequestBuilder, Response as ClientResponse};
 pub use error::{Error, ErrorKind, Timeout};
-pub use server::{serve, serve_with_shutdown, Request, Response, Server, ServerBuilder};
+pub use server::{
+    serve, serve_with_shutdown, InvalidQuery, Request, Response, Server, ServerBuilder,
+};

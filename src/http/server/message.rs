@@ -97,6 +97,39 @@ impl Request {
         })
     }
 
+    /// Like [`query`](Self::query), but tells a missing parameter (`Ok(None)`) from one
+    /// whose value is not valid percent-encoded UTF-8 (`Err`), so a handler can answer
+    /// `400 Bad Request` instead of treating bad input as absent. The first parameter
+    /// called `name` decides; parameters whose names do not decode are skipped.
+    ///
+    /// ```
+    /// # use oneloop::http::{Request, Response};
+    /// fn search(req: &Request) -> Response {
+    ///     match req.try_query("q") {
+    ///         Ok(Some(q)) => Response::text(format!("looking for {q}")),
+    ///         Ok(None) => Response::text("no query"),
+    ///         Err(e) => Response::new(400).body(e.to_string()),
+    ///     }
+    /// }
+    /// ```
+    pub fn try_query(&self, name: &str) -> Result<Option<String>, InvalidQuery> {
+        let Some(query) = self.query_string() else {
+            return Ok(None);
+        };
+        for pair in query.split('&') {
+            let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
+            if decode_query_component(key).as_deref() == Some(name) {
+                return match decode_query_component(value) {
+                    Some(value) => Ok(Some(value)),
+                    None => Err(InvalidQuery {
+                        name: name.to_owned(),
+                    }),
+                };
+            }
+        }
+        Ok(None)
+    }
+
     /// The first value of header `name` (case-insensitive).
     ///
     /// ```
@@ -276,30 +309,106 @@ impl Response {
     }
 }
 
-/// The reason phrase for the status codes this module sends or commonly meets.
+/// A query parameter whose value is not valid percent-encoded UTF-8, from
+/// [`Request::try_query`].
+///
+/// ```
+/// # use oneloop::http::InvalidQuery;
+/// fn explain(e: &InvalidQuery) -> String { format!("400: {e}") }
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InvalidQuery {
+    name: String,
+}
+
+impl InvalidQuery {
+    /// The name of the parameter whose value did not decode.
+    ///
+    /// ```
+    /// # use oneloop::http::InvalidQuery;
+    /// fn which(e: &InvalidQuery) -> &str { e.name() }
+    /// ```
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl std::fmt::Display for InvalidQuery {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "query parameter `{}` is not valid percent-encoded UTF-8",
+            self.name
+        )
+    }
+}
+
+impl std::error::Error for InvalidQuery {}
+
+/// The reason phrase of every status code registered for HTTP (RFC 9110 and the codes
+/// IANA lists beside it); `""` for an unregistered code, which HTTP/1.1 allows.
 pub(crate) fn reason(status: u16) -> &'static str {
     match status {
         100 => "Continue",
+        101 => "Switching Protocols",
+        102 => "Processing",
+        103 => "Early Hints",
         200 => "OK",
         201 => "Created",
+        202 => "Accepted",
+        203 => "Non-Authoritative Information",
         204 => "No Content",
+        205 => "Reset Content",
+        206 => "Partial Content",
+        207 => "Multi-Status",
+        208 => "Already Reported",
+        226 => "IM Used",
+        300 => "Multiple Choices",
         301 => "Moved Permanently",
         302 => "Found",
         303 => "See Other",
         304 => "Not Modified",
+        305 => "Use Proxy",
         307 => "Temporary Redirect",
         308 => "Permanent Redirect",
         400 => "Bad Request",
+        401 => "Unauthorized",
+        402 => "Payment Required",
         403 => "Forbidden",
         404 => "Not Found",
         405 => "Method Not Allowed",
+        406 => "Not Acceptable",
+        407 => "Proxy Authentication Required",
         408 => "Request Timeout",
+        409 => "Conflict",
+        410 => "Gone",
+        411 => "Length Required",
+        412 => "Precondition Failed",
         413 => "Content Too Large",
         414 => "URI Too Long",
+        415 => "Unsupported Media Type",
+        416 => "Range Not Satisfiable",
+        417 => "Expectation Failed",
+        421 => "Misdirected Request",
+        422 => "Unprocessable Content",
+        423 => "Locked",
+        424 => "Failed Dependency",
+        425 => "Too Early",
+        426 => "Upgrade Required",
+        428 => "Precondition Required",
+        429 => "Too Many Requests",
         431 => "Request Header Fields Too Large",
+        451 => "Unavailable For Legal Reasons",
         500 => "Internal Server Error",
         501 => "Not Implemented",
+        502 => "Bad Gateway",
         503 => "Service Unavailable",
+        504 => "Gateway Timeout",
+        505 => "HTTP Version Not Supported",
+        506 => "Variant Also Negotiates",
+        507 => "Insufficient Storage",
+        508 => "Loop Detected",
+        511 => "Network Authentication Required",
         _ => "",
     }
 }
@@ -335,5 +444,31 @@ mod tests {
         assert_eq!(request("http://h:1/abs/p?x=1").path(), "/abs/p");
         assert_eq!(request("http://h").path(), "/");
         assert_eq!(request("/a://b").path(), "/a://b");
+    }
+
+    #[test]
+    fn try_query_tells_missing_from_invalid() {
+        let r = request("/p?a=1&bad=%ZZ&bad=ok&utf=%FF&%ZZ=x&b=x+y");
+        assert_eq!(r.try_query("a"), Ok(Some("1".into())));
+        assert_eq!(r.try_query("b"), Ok(Some("x y".into())));
+        assert_eq!(r.try_query("missing"), Ok(None));
+        let bad = r.try_query("bad").unwrap_err();
+        assert_eq!(bad.name(), "bad");
+        assert_eq!(
+            bad.to_string(),
+            "query parameter `bad` is not valid percent-encoded UTF-8"
+        );
+        assert!(r.try_query("utf").is_err());
+        // `query` keeps its documented meaning: an invalid value reads as absent.
+        assert_eq!(r.query("utf"), None);
+        assert_eq!(request("/p").try_query("a"), Ok(None));
+    }
+
+    #[test]
+    fn every_common_status_has_its_reason() {
+        for (status, phrase) in [(200, "OK"), (404, "Not Found"), (502, "Bad Gateway")] {
+            assert_eq!(reason(status), phrase);
+        }
+        assert_eq!(reason(599), "");
     }
 }

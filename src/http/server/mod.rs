@@ -12,7 +12,7 @@ use std::task::Poll;
 use std::time::Duration;
 
 use connection::{serve_connection, Shared};
-pub use message::{Request, Response};
+pub use message::{InvalidQuery, Request, Response};
 
 use crate::net::TcpListener;
 use crate::sync::Event;
