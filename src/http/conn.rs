@@ -101,6 +101,16 @@ impl Conn {
         Poll::Ready(Ok(n))
     }
 
+    /// Frees the buffer if it holds no unread bytes, so a connection parked in a pool
+    /// costs its socket and not 16 KiB; the next `fill` allocates again.
+    pub(crate) fn free_idle_buffer(&mut self) {
+        if self.start == self.end {
+            self.buf = Vec::new();
+            self.start = 0;
+            self.end = 0;
+        }
+    }
+
     /// Bytes of buffer held right now (0 while idle), for the tests.
     #[cfg(test)]
     pub(crate) fn allocated(&self) -> usize {
@@ -163,6 +173,32 @@ mod tests {
             conn.consume(n);
             assert!(waits(&mut conn).await);
             assert_eq!(conn.allocated(), 0, "answered and idle: freed");
+        });
+    }
+
+    #[test]
+    fn a_pooled_connection_gives_its_buffer_back_only_when_empty() {
+        crate::run(async {
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let addr = listener.local_addr().unwrap();
+            let mut client = TcpStream::connect(addr).await.unwrap();
+            let (server, _) = listener.accept().await.unwrap();
+            let mut conn = Conn::new(server);
+            client
+                .write_all(b"HTTP/1.1 200 OK\r\n\r\nextra")
+                .await
+                .unwrap();
+            let n = crate::time::timeout(std::time::Duration::from_secs(10), conn.fill())
+                .await
+                .unwrap()
+                .unwrap();
+            conn.consume(n - 5);
+            conn.free_idle_buffer();
+            assert_eq!(conn.buffered(), b"extra", "unread bytes are kept");
+            assert!(conn.allocated() > 0);
+            conn.consume(5);
+            conn.free_idle_buffer();
+            assert_eq!(conn.allocated(), 0, "read to the end: freed");
         });
     }
 }

@@ -52,9 +52,11 @@ pub(crate) struct Slot {
 }
 
 impl Slot {
-    /// Puts a connection whose last response was read to the end back in the pool; the
-    /// permit goes back with this slot.
-    pub(crate) fn release(self, conn: Conn) {
+    /// Puts a connection whose last response was read to the end back in the pool, without
+    /// its read buffer (an idle connection holds no bytes); the permit goes back with this
+    /// slot.
+    pub(crate) fn release(self, mut conn: Conn) {
+        conn.free_idle_buffer();
         self.host.idle.borrow_mut().push((conn, Instant::now()));
     }
 }
