@@ -16,13 +16,17 @@
 //! closed: the handler may be writing to a pipe at the very moment its listener goes away,
 //! and writing to a closed — or worse, reused — descriptor would be a bug no test could
 //! catch. Several signals arriving before a listener runs count as one (as tokio's).
+//!
+//! A handler that was installed before ours (another library's, tokio's for one) is not
+//! lost: ours calls it after its own work, as tokio's registry does, so two runtimes in one
+//! process both see the signal. Only the default action and "ignore" are replaced.
 
 use std::cell::Cell;
 use std::io;
 use std::os::fd::IntoRawFd;
 use std::os::fd::RawFd;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{ready, Context, Poll, Wake, Waker};
 
@@ -50,6 +54,13 @@ static SIGNAL_OF: [AtomicI32; MAX_PIPES] = [const { AtomicI32::new(0) }; MAX_PIP
 /// Per signal: one arrived while no loop was listening; the next wait completes at once.
 static KEPT: [AtomicBool; MAX_SIGNAL] = [const { AtomicBool::new(false) }; MAX_SIGNAL];
 
+/// Per signal: the handler function that was installed before ours (0: none, or the
+/// default action, or "ignore"), called after ours so that another library's handler in
+/// the same process (tokio's, say) keeps working.
+static PREVIOUS: [AtomicUsize; MAX_SIGNAL] = [const { AtomicUsize::new(0) }; MAX_SIGNAL];
+/// Per signal: the previous handler takes three arguments (`SA_SIGINFO`).
+static PREVIOUS_SIGINFO: [AtomicBool; MAX_SIGNAL] = [const { AtomicBool::new(false) }; MAX_SIGNAL];
+
 struct State {
     /// Read ends of the pooled pipes.
     read_fds: [RawFd; MAX_PIPES],
@@ -62,7 +73,11 @@ static STATE: Mutex<State> = Mutex::new(State {
     installed: [false; MAX_SIGNAL],
 });
 
-extern "C" fn on_signal(signum: libc::c_int) {
+extern "C" fn on_signal(
+    signum: libc::c_int,
+    info: *mut libc::siginfo_t,
+    context: *mut libc::c_void,
+) {
     // Only async-signal-safe calls here: atomic loads and stores, and write(2). errno is
     // saved and restored because write may change it under the interrupted code's feet.
     let saved = errno();
@@ -83,12 +98,42 @@ extern "C" fn on_signal(signum: libc::c_int) {
             told = true;
         }
     }
-    if !told {
-        if let Some(kept) = usize::try_from(signum).ok().and_then(|i| KEPT.get(i)) {
-            kept.store(true, Ordering::SeqCst);
-        }
+    let index = usize::try_from(signum).ok().filter(|&i| i < MAX_SIGNAL);
+    if let (false, Some(i)) = (told, index) {
+        KEPT[i].store(true, Ordering::SeqCst);
     }
     set_errno(saved);
+    if let Some(i) = index {
+        call_previous(i, signum, info, context);
+    }
+}
+
+/// Calls the handler that was installed before ours for signal `i`, if it was a function.
+#[allow(unsafe_code)]
+fn call_previous(
+    i: usize,
+    signum: libc::c_int,
+    info: *mut libc::siginfo_t,
+    context: *mut libc::c_void,
+) {
+    let previous = PREVIOUS[i].load(Ordering::SeqCst);
+    if previous == 0 {
+        return;
+    }
+    // SAFETY: `previous` is the `sa_sigaction` of the action that `sigaction` returned when
+    // ours replaced it, stored only when it was a function (not `SIG_DFL`/`SIG_IGN`), so it
+    // is a handler of the shape its `SA_SIGINFO` flag says; it is called with the arguments
+    // the kernel gave ours, as the kernel would have called it.
+    unsafe {
+        if PREVIOUS_SIGINFO[i].load(Ordering::SeqCst) {
+            let handler: extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void) =
+                std::mem::transmute(previous);
+            handler(signum, info, context);
+        } else {
+            let handler: extern "C" fn(libc::c_int) = std::mem::transmute(previous);
+            handler(signum);
+        }
+    }
 }
 
 #[cfg(any(target_os = "linux", target_os = "android"))]
@@ -312,12 +357,28 @@ fn drain(fd: RawFd) {
 
 #[allow(unsafe_code)]
 fn install_handler(signum: libc::c_int) -> io::Result<()> {
-    // SAFETY: a zeroed sigaction is a valid "no flags, empty mask" value; we then set the
-    // handler to a function that only does async-signal-safe work (see `on_signal`).
+    let index = usize::try_from(signum)
+        .ok()
+        .filter(|&i| i < MAX_SIGNAL)
+        .ok_or_else(|| io::Error::from(io::ErrorKind::InvalidInput))?;
+    // SAFETY: a zeroed sigaction is a valid "no flags, empty mask" value; we read the
+    // current action into one, then install a handler that only does async-signal-safe
+    // work (see `on_signal`) and then calls the one it replaced.
     unsafe {
+        let mut old: libc::sigaction = std::mem::zeroed();
+        if libc::sigaction(signum, std::ptr::null(), &mut old) != 0 {
+            return Err(io::Error::last_os_error());
+        }
+        let previous = old.sa_sigaction;
+        if previous != libc::SIG_DFL && previous != libc::SIG_IGN {
+            PREVIOUS_SIGINFO[index].store(old.sa_flags & libc::SA_SIGINFO != 0, Ordering::SeqCst);
+            PREVIOUS[index].store(previous, Ordering::SeqCst);
+        }
         let mut action: libc::sigaction = std::mem::zeroed();
-        action.sa_sigaction = on_signal as extern "C" fn(libc::c_int) as libc::sighandler_t;
-        action.sa_flags = libc::SA_RESTART;
+        action.sa_sigaction = on_signal
+            as extern "C" fn(libc::c_int, *mut libc::siginfo_t, *mut libc::c_void)
+            as libc::sighandler_t;
+        action.sa_flags = libc::SA_RESTART | libc::SA_SIGINFO;
         libc::sigemptyset(&mut action.sa_mask);
         if libc::sigaction(signum, &action, std::ptr::null_mut()) != 0 {
             return Err(io::Error::last_os_error());

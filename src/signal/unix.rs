@@ -179,7 +179,8 @@ impl From<libc::c_int> for SignalKind {
 /// process: from then on the signal no longer has its default action (for SIGTERM or
 /// SIGHUP, ending the process), even after every `Signal` is dropped; a signal that arrives
 /// while no `Signal` of it exists is kept and completes the next `recv()` of a new one.
-/// A handler installed before (by other code) is replaced, not chained.
+/// A handler installed before by other code (another runtime's, say) keeps working: ours
+/// calls it after its own work. Only the default action and "ignore" are replaced.
 ///
 /// Fails for signals that cannot or must not be caught (SIGKILL, SIGSTOP, SIGSEGV, SIGBUS,
 /// SIGILL, SIGFPE, and numbers out of range), and outside a loop it panics.
