@@ -49,25 +49,20 @@ pub mod oneloop {
         use crate::adapter::oneloop as rt;
         include!("workload/core.rs");
     }
-    // Needs `oneloop::sync::{mpsc, Semaphore}`.
-    #[cfg(feature = "oneloop-sync")]
     pub mod sync {
         use crate::adapter::oneloop as rt;
         include!("workload/sync.rs");
     }
-    // Needs `oneloop::sync::{broadcast, watch, RwLock}` (smol has no broadcast or watch).
-    #[cfg(feature = "oneloop-sync")]
+    // `oneloop::sync::{broadcast, watch, RwLock}`; smol has no broadcast or watch, so
+    // `on::smol` has no `fanout`.
     pub mod fanout {
         use crate::adapter::oneloop as rt;
         include!("workload/fanout.rs");
     }
-    // Needs `oneloop::net` and `oneloop::io`.
-    #[cfg(feature = "oneloop-net")]
     pub mod net {
         use crate::adapter::oneloop as rt;
         include!("workload/net.rs");
     }
-    #[cfg(feature = "oneloop-net")]
     pub mod charfinder {
         use crate::adapter::oneloop as rt;
         include!("workload/charfinder.rs");

@@ -39,3 +39,15 @@ pub fn min(xs: &[f64]) -> f64 {
 pub fn max(xs: &[f64]) -> f64 {
     xs.iter().copied().fold(f64::NEG_INFINITY, f64::max)
 }
+
+/// A figure with three significant digits or so: `1234`, `12.3`, `1.23`.
+pub fn fmt_num(x: f64) -> String {
+    let a = x.abs();
+    if a >= 100.0 {
+        format!("{x:.0}")
+    } else if a >= 10.0 {
+        format!("{x:.1}")
+    } else {
+        format!("{x:.2}")
+    }
+}

@@ -1,7 +1,6 @@
 // The tcp_charfinder server (`examples/tcp_charfinder.rs`, whose header states the protocol),
-// written once and included per runtime by `crate::on` (for oneloop only
-// with the `oneloop-net` feature). The load client (`crate::load::charfinder_client`) is the
-// same for every server and runs on the other core.
+// written once and included per runtime by `crate::on`. The load client
+// (`crate::load::charfinder_client`) is the same for every server and runs on the other core.
 //
 // The protocol per connection, as the example: send `?> ` and flush; read one line of at most
 // 64 KiB; decode (invalid UTF-8 is the query "\x00"); strip as Python's `str.strip()`; log

@@ -1,12 +1,13 @@
 // The core workloads, written once. `crate::on` includes this file once per runtime, in a
 // module where `rt` names that runtime's adapter (`crate::adapter::*`). Every function runs on
-// a fresh runtime and returns its metrics as `(key, value)` pairs; `main.rs` names the keys.
+// a fresh runtime and returns its metrics as `(key, value)` pairs; the groups in
+// `crate::groups` declare the keys (their rows).
 
 use std::time::{Duration, Instant};
 
 use crate::alloc::{CountingOn, Snapshot};
 use crate::stats;
-use crate::Metrics;
+use crate::group::Metrics;
 
 /// Spawns `n` empty tasks into `handles`, then joins them all, in that order.
 async fn spawn_then_join(n: usize, handles: &mut Vec<rt::Join<()>>) {

@@ -5,7 +5,7 @@
 
 use std::time::Instant;
 
-use crate::Metrics;
+use crate::group::Metrics;
 
 /// One sender, `receivers` tasks, `msgs` messages, a yield after each send so the receivers
 /// wait (and are woken) for every message. The ring holds every message: nobody lags, so

@@ -1,6 +1,5 @@
-// Network servers, written once; included per runtime by `crate::on` (for oneloop only with
-// the `oneloop-io` feature). The load generators (`crate::load`) are the same for every
-// server and run on the other core.
+// Network servers, written once; included per runtime by `crate::on`. The load generators
+// (`crate::load`) are the same for every server and run on the other core.
 
 use std::sync::atomic::{AtomicBool, Ordering::SeqCst};
 use std::sync::Arc;

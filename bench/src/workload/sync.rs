@@ -1,9 +1,8 @@
-// Channel and semaphore workloads, written once; included per runtime by `crate::on` (for
-// oneloop only with the `oneloop-io` feature).
+// Channel and semaphore workloads, written once; included per runtime by `crate::on`.
 
 use std::time::Instant;
 
-use crate::Metrics;
+use crate::group::Metrics;
 
 async fn ping_pong_rounds(n: u64, tx: &rt::Tx<u64>, rx: &mut rt::Rx<u64>) {
     for i in 0..n {
