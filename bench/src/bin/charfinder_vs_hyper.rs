@@ -213,11 +213,13 @@ fn param(query_string: Option<&str>, name: &str) -> Option<String> {
     })
 }
 
+/// The two pages the server has, as in `app.rs`.
 enum Route {
     Home,
     Chars,
 }
 
+/// `app::plain`: a short fixed text (errors).
 fn plain(status: u16, message: &str) -> hyper::Response<Full<Bytes>> {
     respond(status, "text/plain; charset=utf-8", format!("{message}\n"))
 }

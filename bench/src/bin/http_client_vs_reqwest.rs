@@ -66,7 +66,9 @@ const WARM_UP_ROUNDS: usize = 3;
 
 /// The measured part of one run.
 struct Measured {
+    /// Wall-clock time, in seconds.
     secs: f64,
+    /// CPU time of the client's thread, in nanoseconds.
     cpu_ns: f64,
 }
 
@@ -226,6 +228,7 @@ fn run_client(which: usize, url: &str, tasks: usize, per_task: usize) -> Result<
     }
 }
 
+/// The oneloop side: a `Runtime` and an `oneloop::http::Client` on this thread.
 fn on_oneloop(url: &str, tasks: usize, per_task: usize) -> Result<Measured, String> {
     let rt = oneloop::Runtime::new().map_err(|e| format!("oneloop runtime: {e}"))?;
     let url: Rc<str> = url.into();
@@ -249,6 +252,7 @@ fn on_oneloop(url: &str, tasks: usize, per_task: usize) -> Result<Measured, Stri
     })
 }
 
+/// One task of oneloop's side: `n` GETs in a row, each body read and checked.
 async fn oneloop_gets(client: oneloop::http::Client, url: Rc<str>, n: usize) -> Result<(), String> {
     for _ in 0..n {
         let response = client.get(&url).await.map_err(|e| e.to_string())?;
@@ -259,6 +263,8 @@ async fn oneloop_gets(client: oneloop::http::Client, url: Rc<str>, n: usize) -> 
     Ok(())
 }
 
+/// The reqwest side: a tokio `current_thread` runtime and a `reqwest::Client` on this
+/// thread.
 fn on_reqwest(url: &str, tasks: usize, per_task: usize) -> Result<Measured, String> {
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -289,6 +295,7 @@ fn on_reqwest(url: &str, tasks: usize, per_task: usize) -> Result<Measured, Stri
     })
 }
 
+/// One task of reqwest's side: `n` GETs in a row, each body read and checked.
 async fn reqwest_gets(client: reqwest::Client, url: Arc<str>, n: usize) -> Result<(), String> {
     for _ in 0..n {
         let response = client.get(&*url).send().await.map_err(|e| e.to_string())?;
@@ -313,6 +320,7 @@ async fn measure(
     })
 }
 
+/// Every answer must be the hello server's: 200 and 13 bytes.
 fn check(status: u16, len: usize) -> Result<(), String> {
     if status == 200 && len == HELLO.len() {
         Ok(())
@@ -321,6 +329,7 @@ fn check(status: u16, len: usize) -> Result<(), String> {
     }
 }
 
+/// Says what went wrong on stderr and exits with status 1.
 fn fail(message: &str) -> ! {
     eprintln!("http_client_vs_reqwest: {message}");
     std::process::exit(1);

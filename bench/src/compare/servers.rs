@@ -22,7 +22,9 @@ pub const HELLO: &str = "Hello, world!";
 /// A server under test: its address, and the id of the thread its loop runs on.
 #[derive(Debug, Clone, Copy)]
 pub struct Served {
+    /// Where it listens: 127.0.0.1 and the port the kernel chose.
     pub addr: SocketAddr,
+    /// The kernel's id of its thread, for [`thread_cpu_ns`](super::thread_cpu::thread_cpu_ns).
     pub tid: i32,
 }
 

@@ -144,6 +144,7 @@ pub fn table(columns: &[(String, Counts)]) -> String {
     out + "\n"
 }
 
+/// `2.00`, or `2.00 (1.00 failed)`.
 fn cell(c: Calls) -> String {
     if c.errors.abs() >= 0.005 {
         format!("{:.2} ({:.2} failed)", c.calls, c.errors)

@@ -51,7 +51,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_busy_thread_s_cpu_time_grows() {
+    fn cpu_time_of_a_working_thread_grows() {
         let tid = gettid();
         let before = thread_cpu_ns(tid);
         // Read until the clock moves (each read is a few microseconds of CPU; a million
