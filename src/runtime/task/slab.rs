@@ -86,6 +86,7 @@ impl TaskSlab {
 
     /// The task `key` names, if it is still there: its slot is occupied, by the same
     /// generation. The one lookup for a key held outside the slab (`key.rs`).
+    #[inline]
     pub(crate) fn get(&self, key: TaskKey) -> Option<&Task> {
         match self.slot(key.slot as usize)? {
             Entry::Occupied(task) if task.generation == key.generation => Some(task),
@@ -94,6 +95,7 @@ impl TaskSlab {
     }
 
     /// The task `key` names, if it is still there (see [`get`](Self::get)).
+    #[inline]
     pub(crate) fn get_mut(&mut self, key: TaskKey) -> Option<&mut Task> {
         let slot = key.slot as usize;
         match self.pages.get_mut(slot / PAGE)?.get_mut(slot % PAGE)? {
@@ -103,6 +105,7 @@ impl TaskSlab {
     }
 
     /// The entry of `slot`, if its page exists.
+    #[inline]
     fn slot(&self, slot: usize) -> Option<&Entry> {
         self.pages.get(slot / PAGE)?.get(slot % PAGE)
     }
@@ -174,6 +177,7 @@ impl Index<usize> for TaskSlab {
     type Output = Task;
 
     /// The task in `slot`. Panics if the slot is free (a bug in the loop).
+    #[inline]
     fn index(&self, slot: usize) -> &Task {
         match self.slot(slot) {
             Some(Entry::Occupied(task)) => task,
@@ -183,6 +187,7 @@ impl Index<usize> for TaskSlab {
 }
 
 impl IndexMut<usize> for TaskSlab {
+    #[inline]
     fn index_mut(&mut self, slot: usize) -> &mut Task {
         match self
             .pages
