@@ -25,19 +25,22 @@
 //!
 //! | module | what lives there |
 //! |---|---|
-//! | [`runtime`] | the loop: [`run`], [`Runtime`], one turn in six phases (its invariants checked after each in debug builds), stats and task lists, the trace file, asyncio's callbacks (`call_soon`, `call_later`) |
-//! | [`task`] | [`spawn`], [`JoinHandle`], the cancellation rule, `yield_now`, `shield`, the waker |
-//! | [`time`] | the timer wheel, `sleep`, `timeout`, `interval` |
+//! | [`runtime`] | the loop: [`run`], [`Runtime`], one turn in six phases (its invariants checked after each in debug builds), stats and task lists, the trace file, asyncio's callbacks (`call_soon`, `call_later`); inside, `runtime::task` (private): what a task is to the loop (cell, slab, key, states, the waker, the inject queue) |
+//! | [`task`] | [`spawn`], [`JoinHandle`], the cancellation rule, `yield_now`, `shield` |
+//! | [`time`] | `sleep`, `timeout`, `interval`; the timer wheel and its clock |
 //! | `reactor` (private) | readiness from the OS (mio, or `polling` with the feature of that name) |
 //! | [`io`], [`net`] | async read/write traits and helpers, `duplex`, std streams; TCP, UDP and Unix sockets, `lookup_host` |
 //! | [`sync`] | semaphores, locks, events, `Notify`, channels: waiters in FIFO order, none lost |
-//! | [`gather`], [`as_completed`], [`join!`], [`select!`] | waiting on many futures inside one task |
+//! | [`gather`], [`as_completed`]; `macros` (private): [`join!`], [`select!`] | waiting on many futures inside one task |
 //! | [`signal`] | `ctrl_c`, `signal::unix::signal`: signals through self-pipes and the reactor |
 //! | [`fs`] | files and directories, on the `spawn_blocking` pool (files are never "not ready") |
 //! | [`process`] | `Command`, `Child`: exits through a pidfd (or SIGCHLD), stdio as registered pipes |
 //! | `http` | HTTP/1.1 client (`Client`) and server (`serve`) on `httparse` (feature `http`) |
 //!
-//! The `unsafe` corners are listed in DESIGN.md: building the `Waker`, pin projections, the
+//! Three layers, each using only those below it (DESIGN.md, "Layers"; `tests/layers.rs`
+//! checks it): the public API (`task`, `time`'s futures, `net`, `io`, `sync`, ...), the
+//! loop internals (`runtime`'s turn, `Core`, `runtime::task`), and the drivers (`reactor`,
+//! the timer wheel). The `unsafe` corners are listed in DESIGN.md: building the `Waker`, pin projections, the
 //! system calls the standard library does not wrap, and the owned lock guards of `sync`.
 
 #![deny(unsafe_code)]

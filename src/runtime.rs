@@ -1,8 +1,11 @@
 //! The One Loop itself: one turn of the loop, and how one task is run.
 //!
 //! The entry points (`run`, `Runtime`, `block_on`) are in `runtime/entry.rs`, `Handle` in
-//! `runtime/handle.rs`; the loop's
-//! state is in `runtime/context.rs`. One turn, in order (DESIGN.md draws it):
+//! `runtime/handle.rs`; the loop's state is in `runtime/context.rs`, and what a task is to
+//! the loop (its cell, slab entry, key, state and waker) in `runtime/task/`. Below this file
+//! are only the reactor and the timer wheel; the public layer (`task`, `time`, `net`, ...)
+//! is above it, and nothing here uses it (DESIGN.md, "Layers"). One turn, in order
+//! (DESIGN.md draws it):
 //!
 //! 1. **Decide how long to wait**: zero if a task is ready, else until the earliest timer
 //!    deadline (exactly: the reactor's timerfd, not epoll's milliseconds), else forever.
@@ -16,11 +19,13 @@
 
 mod callback;
 pub(crate) mod context;
+mod counters;
 mod entry;
 mod handle;
 #[cfg(debug_assertions)]
 mod invariants;
 mod stats;
+pub(crate) mod task;
 pub(crate) mod trace;
 
 use std::any::Any;
@@ -34,14 +39,13 @@ pub use entry::{block_on, run, Builder, Runtime};
 pub use handle::{Handle, TryCurrentError};
 pub use stats::{stats, tasks, Stats, TaskInfo, TaskState};
 
-use entry::PollRoot;
-
-use crate::task::cancel::BUDGET;
-use crate::task::state::State;
-use crate::task::waker::TaskRef;
-use crate::task::JoinError;
 use context::Core;
-use stats::bump;
+use counters::bump;
+use task::cell::{BoxedTask, Task};
+use task::key::TaskKey;
+use task::state::State;
+use task::waker::TaskRef;
+use task::{Id, JoinError};
 use trace::Phase;
 
 /// Tasks run in one turn before the loop looks at timers and I/O again. Ready tasks can keep
@@ -49,6 +53,22 @@ use trace::Phase;
 /// cap bounds how long a timer or a socket waits for its turn, while 128 tasks between two
 /// `epoll_wait(0)` calls keep the system call's cost per task small. tokio uses 61.
 pub(crate) const MAX_TASKS_PER_TURN: usize = 128;
+
+/// How many cancellation points one task may pass in one poll before it must yield
+/// (`task::cancel::poll_proceed` spends it; `run_task` refills it). A task reading from a
+/// socket that always has data never sees `Pending` from the kernel; without a budget it
+/// would hold the loop forever. 128 is tokio's figure: large enough that the cost of going
+/// round the loop is amortised, small enough that others wait microseconds.
+pub(crate) const BUDGET: u32 = 128;
+
+/// What the loop needs of the root future of `block_on` (`entry.rs`'s `Root`) without
+/// knowing its type: it lives on the caller's stack, not in a task cell.
+pub(crate) trait PollRoot {
+    /// Polls the root future once; `Ready` once its output is stored.
+    fn poll_root(&mut self, cx: &mut Context<'_>) -> Poll<()>;
+    /// Has the root future's output been stored?
+    fn is_done(&self) -> bool;
+}
 
 /// Tasks alive in the loop (spawned and not yet finished).
 pub(crate) fn live_tasks(core: &Core) -> u64 {
@@ -79,16 +99,17 @@ pub(crate) fn turn(
     trace::phase(core, Some(Phase::Remote));
     let remote = core.remote.drain();
     bump(&core.counters.remote_wakes, remote.len() as u64);
-    for TaskRef {
-        slot, generation, ..
-    } in remote
-    {
-        core.schedule(slot, generation);
+    for TaskRef { key, .. } in remote {
+        core.schedule(key);
     }
     // 4. Fire due timers (every timer whose tick has fully passed), cascading on the way.
     trace::phase(core, Some(Phase::Timers));
-    let now_tick = core.tick_passed_at(Instant::now());
-    let fired = core.timers.borrow_mut().advance(now_tick, &mut wakers);
+    let now_tick = core.timers.tick_passed_at(Instant::now());
+    let fired = core
+        .timers
+        .wheel
+        .borrow_mut()
+        .advance(now_tick, &mut wakers);
     bump(&core.counters.timers_fired, fired as u64);
     trace::timers_fired(core, fired);
     wake_all(&mut wakers);
@@ -147,8 +168,12 @@ fn wait_timeout(core: &Core, now: Instant) -> Option<Duration> {
     if !core.run_queue.borrow().is_empty() || !core.deferred.borrow().is_empty() {
         return Some(Duration::ZERO);
     }
-    let tick = core.timers.borrow_mut().next_deadline()?;
-    Some(core.instant_of_tick(tick)?.saturating_duration_since(now))
+    let tick = core.timers.wheel.borrow_mut().next_deadline()?;
+    Some(
+        core.timers
+            .instant_of_tick(tick)?
+            .saturating_duration_since(now),
+    )
 }
 
 fn wake_all(wakers: &mut Vec<Waker>) {
@@ -157,8 +182,6 @@ fn wake_all(wakers: &mut Vec<Waker>) {
     }
 }
 
-/// Step 6 for one task: poll it once (or finish it without polling, if it was aborted or
-/// cancelled before it ever ran), then file it by the result. Returns the root's panic.
 /// Runs each task queued right now once, and none that gets queued meanwhile: the rest of a
 /// turn that `block_on` left when its root finished (`run`'s epilogue uses it).
 pub(crate) fn run_queued_once(core: &Core) {
@@ -171,6 +194,8 @@ pub(crate) fn run_queued_once(core: &Core) {
     }
 }
 
+/// Step 6 for one task: poll it once (or finish it without polling, if it was aborted or
+/// cancelled before it ever ran), then file it by the result. Returns the root's panic.
 fn run_task(core: &Core, slot: u32, root: Option<&mut dyn PollRoot>) -> Option<Panic> {
     let (mut cell, generation, id, stop) = {
         let mut tasks = core.tasks.borrow_mut();
@@ -190,9 +215,10 @@ fn run_task(core: &Core, slot: u32, root: Option<&mut dyn PollRoot>) -> Option<P
         return None;
     }
     bump(&core.counters.polls, 1);
-    core.current.set(Some(slot));
+    let key = TaskKey { slot, generation };
+    core.current_task.set(Some(key));
     core.budget.set(BUDGET);
-    let waker = core.task_ref(slot, generation).waker();
+    let waker = core.task_ref(key).waker();
     let mut cx = Context::from_waker(&waker);
     trace::poll_begins(core, slot, id.0);
     let result = panic::catch_unwind(AssertUnwindSafe(|| match (&mut cell, root) {
@@ -200,7 +226,7 @@ fn run_task(core: &Core, slot: u32, root: Option<&mut dyn PollRoot>) -> Option<P
         (None, Some(root)) => root.poll_root(&mut cx),
         (None, None) => Poll::Ready(()), // a root left over from a finished block_on
     }));
-    core.current.set(None);
+    core.current_task.set(None);
     trace::poll_ends(core);
     match result {
         Ok(Poll::Pending) => {
@@ -238,7 +264,7 @@ fn run_task(core: &Core, slot: u32, root: Option<&mut dyn PollRoot>) -> Option<P
 /// Drops the task's future and stores `err` as its result. The future's destructors run
 /// here, and a panic in one of them becomes the task's result (a `JoinError` with
 /// `is_panic()`) instead of unwinding through the loop.
-fn finish(cell: &mut crate::task::cell::BoxedTask, id: crate::task::Id, err: JoinError) {
+fn finish(cell: &mut BoxedTask, id: Id, err: JoinError) {
     if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(|| cell.as_mut().finish(err))) {
         // The future's destructor panicked. The assignment that panicked still stored its
         // new stage (Rust writes the new value on the unwind path too); the future is gone.
@@ -260,7 +286,7 @@ fn drop_payload(payload: Panic) {
 }
 
 /// Files a finished task: its handle's owner is woken, or, with no handle, it is removed.
-fn complete(core: &Core, slot: u32, cell: Option<crate::task::cell::BoxedTask>) {
+fn complete(core: &Core, slot: u32, cell: Option<BoxedTask>) {
     bump(&core.counters.finished, 1);
     let mut tasks = core.tasks.borrow_mut();
     let task = &mut tasks[slot as usize];
@@ -284,7 +310,7 @@ fn complete(core: &Core, slot: u32, cell: Option<crate::task::cell::BoxedTask>) 
 /// through the loop.
 #[cold]
 #[inline(never)]
-fn drop_detached(entry: crate::task::cell::Task, cell: Option<crate::task::cell::BoxedTask>) {
+fn drop_detached(entry: Task, cell: Option<BoxedTask>) {
     if let Err(payload) = panic::catch_unwind(AssertUnwindSafe(move || drop((entry, cell)))) {
         drop_payload(payload);
     }

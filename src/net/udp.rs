@@ -11,6 +11,7 @@ use crate::io::{Interest, Ready};
 use crate::net::ToSocketAddrs;
 use crate::reactor::registration::Registration;
 use crate::reactor::Direction;
+use crate::runtime::context;
 use crate::task::cancel::poll_proceed;
 
 /// A UDP socket (tokio's `UdpSocket`). Every send and receive is a cancellation point.
@@ -46,7 +47,7 @@ impl UdpSocket {
     pub async fn bind<A: ToSocketAddrs>(addr: A) -> io::Result<UdpSocket> {
         crate::net::each_addr(addr, |addr| async move {
             let inner = mio::net::UdpSocket::bind(addr)?;
-            let registration = Registration::new(inner.as_raw_fd())?;
+            let registration = context::register(inner.as_raw_fd())?;
             Ok(UdpSocket {
                 registration,
                 inner,

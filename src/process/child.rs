@@ -20,6 +20,7 @@ use std::task::{ready, Context, Poll};
 use super::pipe::{ChildStderr, ChildStdin, ChildStdout};
 use crate::reactor::registration::Registration;
 use crate::reactor::Direction;
+use crate::runtime::context;
 use crate::signal::registry::Listener;
 use crate::task::cancel::poll_proceed;
 
@@ -103,7 +104,7 @@ impl ExitWatch {
         }
         match pidfd_open(pid) {
             Ok(fd) => Ok(ExitWatch::Pidfd(PidFd {
-                registration: Registration::new(fd.as_raw_fd())?,
+                registration: context::register(fd.as_raw_fd())?,
                 _fd: fd,
             })),
             // ENOSYS: a kernel before 5.3 (or seccomp forbids it): fall back to SIGCHLD.

@@ -16,6 +16,7 @@ use mio::unix::pipe::{Receiver, Sender};
 use crate::io::{AsyncRead, AsyncWrite};
 use crate::reactor::registration::Registration;
 use crate::reactor::Direction;
+use crate::runtime::context;
 use crate::task::cancel::poll_proceed;
 
 /// One end of a pipe, registered with the current loop's reactor.
@@ -27,7 +28,7 @@ struct Pipe<T: AsRawFd> {
 
 impl<T: AsRawFd> Pipe<T> {
     fn new(inner: T) -> io::Result<Pipe<T>> {
-        let registration = Registration::new(inner.as_raw_fd())?;
+        let registration = context::register(inner.as_raw_fd())?;
         Ok(Pipe {
             registration,
             inner,
@@ -56,7 +57,7 @@ impl Pipe<Receiver> {
             .registration
             .poll_io(cx, Direction::Read, || (&self.inner).read(buf)))?;
         if n > 0 && n < buf.len() {
-            self.registration.clear_readiness(Direction::Read); // drained
+            self.registration.clear_data_readiness(Direction::Read); // drained
         }
         Poll::Ready(Ok(n))
     }
@@ -169,7 +170,7 @@ impl AsyncWrite for ChildStdin {
             .registration
             .poll_io(cx, Direction::Write, || (&pipe.inner).write(buf)))?;
         if n < buf.len() {
-            pipe.registration.clear_readiness(Direction::Write); // pipe buffer full
+            pipe.registration.clear_data_readiness(Direction::Write); // pipe buffer full
         }
         Poll::Ready(Ok(n))
     }

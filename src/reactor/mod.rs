@@ -1,12 +1,9 @@
 //! The reactor: readiness from the operating system, turned into wakes.
 //!
 //! Every I/O source (a socket, the Ctrl-C pipe) is registered once, when it is created, and
-//! gets one slot in [`Reactor::sources`]. The slot's key and a generation form its *token*,
-//! the number the operating system hands back with each event:
-//!
-//! ```text
-//!  token = generation << 32 | slot        (UNPARK_TOKEN = usize::MAX is the cross-thread wake)
-//! ```
+//! gets one slot in [`Reactor::sources`]. The slot and a generation form its key
+//! (`source.rs`'s `SourceKey`), which packed in one word is its *token*, the number the
+//! operating system hands back with each event.
 //!
 //! A slot keeps the source's *readiness* (readable, writable, closed, error) and the two
 //! wakers of the tasks waiting to read and to write. When the loop polls the reactor, each
@@ -28,7 +25,7 @@
 //! mode, where each event disarms the source and [`Reactor::rearm`] arms it again for the
 //! directions someone is waiting on.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::io;
 use std::os::fd::RawFd;
 use std::task::Waker;
@@ -43,6 +40,7 @@ mod backend;
 #[path = "polling.rs"]
 mod backend;
 pub(crate) mod registration;
+mod source;
 #[cfg(all(
     not(feature = "polling"),
     any(target_os = "linux", target_os = "android")
@@ -51,6 +49,8 @@ mod timer_fd;
 
 use backend::Selector;
 pub(crate) use backend::Unparker;
+pub(crate) use source::SourceKey;
+use source::{lookup, lookup_mut, Source};
 
 /// The token of the cross-thread wake (never a valid source token: slots are 32-bit).
 const UNPARK_TOKEN: usize = usize::MAX;
@@ -84,29 +84,15 @@ impl Direction {
     }
 }
 
-/// One registered source.
-pub(crate) struct Source {
-    /// Part of the token, so events for an earlier owner of this slot are dropped.
-    generation: u32,
-    /// The file descriptor, kept for the oneshot backend's re-arming and for deregistering.
-    fd: RawFd,
-    /// What the operating system last said, minus what operations have since cleared.
-    readiness: u8,
-    /// The task waiting to read, woken by a readable, closed or error event.
-    reader: Option<Waker>,
-    /// The task waiting to write, woken by a writable, closed or error event.
-    writer: Option<Waker>,
-}
-
 /// The loop's reactor.
 pub(crate) struct Reactor {
     /// The system side (mio's `Poll` or polling's `Poller`) and its event buffer.
     selector: RefCell<Selector>,
-    /// Every registered source, keyed by the low half of its token.
+    /// Every registered source, by the slot of its `SourceKey`.
     sources: RefCell<Slab<Source>>,
     /// Generations handed out so far; wraps after 2^32 registrations, far beyond any
     /// event that could still be in flight.
-    next_generation: std::cell::Cell<u32>,
+    next_generation: Cell<u32>,
 }
 
 impl Reactor {
@@ -116,7 +102,7 @@ impl Reactor {
         let reactor = Reactor {
             selector: RefCell::new(selector),
             sources: RefCell::new(Slab::new()),
-            next_generation: std::cell::Cell::new(0),
+            next_generation: Cell::new(0),
         };
         Ok((reactor, unparker))
     }
@@ -135,12 +121,9 @@ impl Reactor {
             if token == UNPARK_TOKEN {
                 return; // the inject queue is drained by the loop right after
             }
-            let Some(source) = sources.get_mut(token & 0xFFFF_FFFF) else {
-                return;
-            };
-            if source.generation != (token >> 32) as u32 {
+            let Some(source) = lookup_mut(&mut sources, SourceKey::from_token(token)) else {
                 return; // a stale event for a source that was dropped
-            }
+            };
             source.readiness |= bits;
             if bits & ready::FOR_READ != 0 {
                 wakers.extend(source.reader.take());
@@ -165,16 +148,16 @@ impl Reactor {
         Ok(count)
     }
 
-    /// Registers `fd` for both directions; returns its slot and generation.
-    pub(crate) fn register(&self, fd: RawFd) -> io::Result<(u32, u32)> {
+    /// Registers `fd` for both directions; returns its key.
+    pub(crate) fn register(&self, fd: RawFd) -> io::Result<SourceKey> {
         let generation = self.next_generation.get().wrapping_add(1);
         self.next_generation.set(generation);
         let mut sources = self.sources.borrow_mut();
         let entry = sources.vacant_entry();
         let slot = u32::try_from(entry.key())
             .map_err(|_| io::Error::other("more than 2^32 I/O sources registered"))?;
-        let token = (generation as usize) << 32 | slot as usize;
-        self.selector.borrow_mut().register(fd, token)?;
+        let key = SourceKey { slot, generation };
+        self.selector.borrow_mut().register(fd, key.token())?;
         entry.insert(Source {
             generation,
             fd,
@@ -183,51 +166,48 @@ impl Reactor {
             reader: None,
             writer: None,
         });
-        Ok((slot, generation))
+        Ok(key)
     }
 
     /// Deregisters and frees the slot. Must run before `fd` is closed.
-    pub(crate) fn deregister(&self, slot: u32) {
-        let source = self.sources.borrow_mut().try_remove(slot as usize);
-        if let Some(source) = source {
-            // The fd is still open (the owner closes it after this); an error here would mean
-            // it was never registered, and there is nothing useful to do about it in a drop.
-            let _ = self.selector.borrow_mut().deregister(source.fd);
+    pub(crate) fn deregister(&self, key: SourceKey) {
+        let mut sources = self.sources.borrow_mut();
+        if lookup(&sources, key).is_none() {
+            return;
         }
+        let source = sources.remove(key.slot as usize);
+        drop(sources); // its wakers are dropped outside the borrow
+                       // The fd is still open (the owner closes it after this); an error here would mean
+                       // it was never registered, and there is nothing useful to do about it in a drop.
+        let _ = self.selector.borrow_mut().deregister(source.fd);
     }
 
     /// Is the source ready for `direction`, as far as the loop knows?
-    pub(crate) fn is_ready(&self, slot: u32, direction: Direction) -> bool {
-        self.sources
-            .borrow()
-            .get(slot as usize)
-            .is_some_and(|s| s.readiness & direction.mask() != 0)
+    pub(crate) fn is_ready(&self, key: SourceKey, direction: Direction) -> bool {
+        lookup(&self.sources.borrow(), key).is_some_and(|s| s.readiness & direction.mask() != 0)
     }
 
     /// The source's readiness bits (see [`ready`]), as far as the loop knows.
-    pub(crate) fn readiness(&self, slot: u32) -> u8 {
-        self.sources
-            .borrow()
-            .get(slot as usize)
-            .map_or(0, |s| s.readiness)
+    pub(crate) fn readiness(&self, key: SourceKey) -> u8 {
+        lookup(&self.sources.borrow(), key).map_or(0, |s| s.readiness)
     }
 
     /// An operation returned `WouldBlock`: forget the readiness it relied on.
-    pub(crate) fn clear_readiness(&self, slot: u32, direction: Direction) {
+    pub(crate) fn clear_readiness(&self, key: SourceKey, direction: Direction) {
         // Everything that let this direction proceed is gone: the operation itself said
         // "would block". That includes a closed or error bit: a socket error is handed out
         // once (SO_ERROR) by the operation that reports it, and after that the socket may
         // well block (a UDP socket after an ICMP "port unreachable"); keeping the bit would
         // make every later operation retry at once, for ever.
-        self.clear_bits(slot, direction.mask());
+        self.clear_bits(key, direction.mask());
     }
 
     /// Clears only the "data / room" bit of `direction`, keeping closed and error bits:
     /// for a short read or write, which proves the buffer drained (filled) but not that an
     /// end of stream or an error already reported by the kernel has been seen.
-    pub(crate) fn clear_data_readiness(&self, slot: u32, direction: Direction) {
+    pub(crate) fn clear_data_readiness(&self, key: SourceKey, direction: Direction) {
         self.clear_bits(
-            slot,
+            key,
             match direction {
                 Direction::Read => ready::READABLE,
                 Direction::Write => ready::WRITABLE,
@@ -235,8 +215,8 @@ impl Reactor {
         );
     }
 
-    fn clear_bits(&self, slot: u32, bits: u8) {
-        if let Some(source) = self.sources.borrow_mut().get_mut(slot as usize) {
+    fn clear_bits(&self, key: SourceKey, bits: u8) {
+        if let Some(source) = lookup_mut(&mut self.sources.borrow_mut(), key) {
             source.readiness &= !bits;
         }
     }
@@ -245,12 +225,12 @@ impl Reactor {
     /// source for the directions that now have a waiter.
     pub(crate) fn set_waker(
         &self,
-        slot: u32,
+        key: SourceKey,
         direction: Direction,
         waker: &Waker,
     ) -> io::Result<()> {
         let mut sources = self.sources.borrow_mut();
-        let Some(source) = sources.get_mut(slot as usize) else {
+        let Some(source) = lookup_mut(&mut sources, key) else {
             return Ok(());
         };
         let stored = match direction {
@@ -261,12 +241,13 @@ impl Reactor {
             Some(w) if w.will_wake(waker) => None,
             _ => stored.replace(waker.clone()),
         };
-        let token = (source.generation as usize) << 32 | slot as usize;
         let (read, write) = (source.reader.is_some(), source.writer.is_some());
         let fd = source.fd;
         drop(sources);
         drop(replaced); // a foreign waker's drop may run arbitrary code: not under our borrow
-        self.selector.borrow_mut().rearm(fd, token, read, write)
+        self.selector
+            .borrow_mut()
+            .rearm(fd, key.token(), read, write)
     }
 
     /// How many sources are registered (for `runtime::stats()`).

@@ -1,34 +1,36 @@
 //! `Registration`: one I/O source's link to the reactor, owned by the socket that uses it.
+//!
+//! It holds the reactor itself (an `Rc`), not the loop: everything a socket does between
+//! its creation and its drop goes through here to the reactor and nowhere else. Sockets
+//! make one with `runtime::context::register`, which finds the running loop's reactor.
 
 use std::io;
 use std::os::fd::RawFd;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use super::Direction;
-use crate::runtime::context::{self, Core};
+use super::{Direction, Reactor, SourceKey};
 
 /// A registered file descriptor. The owner of the descriptor calls [`deregister`]
 /// (Registration::deregister) in its own `Drop`, which runs before any of its fields is
 /// dropped: so the descriptor is deregistered before it is closed by construction, not by
 /// the order the fields are declared in. Dropping a `Registration` deregisters too.
 pub(crate) struct Registration {
-    /// The loop whose reactor holds the slot.
-    core: Rc<Core>,
-    /// The slot in `Reactor::sources`.
-    slot: u32,
+    /// The reactor that holds the source (the loop's, shared).
+    reactor: Rc<Reactor>,
+    /// The source's slot and generation in the reactor.
+    key: SourceKey,
     /// Still registered? `deregister` clears it, so deregistering twice is harmless.
     registered: bool,
 }
 
 impl Registration {
-    /// Registers `fd` with the current loop's reactor.
-    pub(crate) fn new(fd: RawFd) -> io::Result<Registration> {
-        let core = context::current("registering an I/O source");
-        let (slot, _generation) = core.reactor.register(fd)?;
+    /// Registers `fd` with `reactor`.
+    pub(crate) fn new(reactor: Rc<Reactor>, fd: RawFd) -> io::Result<Registration> {
+        let key = reactor.register(fd)?;
         Ok(Registration {
-            core,
-            slot,
+            reactor,
+            key,
             registered: true,
         })
     }
@@ -44,10 +46,10 @@ impl Registration {
         direction: Direction,
         mut op: impl FnMut() -> io::Result<R>,
     ) -> Poll<io::Result<R>> {
-        let reactor = &self.core.reactor;
+        let reactor = &self.reactor;
         loop {
-            if !reactor.is_ready(self.slot, direction) {
-                reactor.set_waker(self.slot, direction, cx.waker())?;
+            if !reactor.is_ready(self.key, direction) {
+                reactor.set_waker(self.key, direction, cx.waker())?;
                 // Readiness may have been set between `is_ready` and `set_waker` only by the
                 // loop's own reactor poll, which cannot run while we are here: we wait.
                 // Woken by the reactor when an event for this source arrives.
@@ -55,7 +57,7 @@ impl Registration {
             }
             match op() {
                 Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    reactor.clear_readiness(self.slot, direction);
+                    reactor.clear_readiness(self.key, direction);
                 }
                 // EINTR: the call was interrupted by a signal before doing anything; retry.
                 Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
@@ -76,18 +78,18 @@ impl Registration {
         read: bool,
         write: bool,
     ) -> Poll<io::Result<u8>> {
-        let reactor = &self.core.reactor;
+        let reactor = &self.reactor;
         let mask = if read { super::ready::FOR_READ } else { 0 }
             | if write { super::ready::FOR_WRITE } else { 0 };
-        let bits = reactor.readiness(self.slot) & mask;
+        let bits = reactor.readiness(self.key) & mask;
         if bits != 0 {
             return Poll::Ready(Ok(bits));
         }
         if read {
-            reactor.set_waker(self.slot, Direction::Read, cx.waker())?;
+            reactor.set_waker(self.key, Direction::Read, cx.waker())?;
         }
         if write {
-            reactor.set_waker(self.slot, Direction::Write, cx.waker())?;
+            reactor.set_waker(self.key, Direction::Write, cx.waker())?;
         }
         // Woken by the reactor when an event for this source arrives.
         Poll::Pending
@@ -101,13 +103,13 @@ impl Registration {
         direction: Direction,
         op: impl FnOnce() -> io::Result<R>,
     ) -> io::Result<R> {
-        let reactor = &self.core.reactor;
-        if !reactor.is_ready(self.slot, direction) {
+        let reactor = &self.reactor;
+        if !reactor.is_ready(self.key, direction) {
             return Err(io::ErrorKind::WouldBlock.into());
         }
         let result = op();
         if matches!(&result, Err(e) if e.kind() == io::ErrorKind::WouldBlock) {
-            reactor.clear_readiness(self.slot, direction);
+            reactor.clear_readiness(self.key, direction);
         }
         result
     }
@@ -119,17 +121,22 @@ impl Registration {
     /// means the socket's buffer was drained (or filled). With edge-triggered readiness
     /// the next arrival is a new edge, so nothing is missed, and the next operation waits
     /// for it instead of spending a system call to learn `WouldBlock` (tokio does the same).
-    pub(crate) fn clear_readiness(&self, direction: Direction) {
-        self.core.reactor.clear_data_readiness(self.slot, direction);
+    pub(crate) fn clear_data_readiness(&self, direction: Direction) {
+        self.reactor.clear_data_readiness(self.key, direction);
     }
 }
 
 impl Registration {
+    /// Is this source registered with `reactor` (for telling loops apart)?
+    pub(crate) fn is_on(&self, reactor: &Rc<Reactor>) -> bool {
+        Rc::ptr_eq(&self.reactor, reactor)
+    }
+
     /// Removes the source from the reactor now (the `polling` backend must delete a
     /// descriptor from its poller while it is still open).
     pub(crate) fn deregister(&mut self) {
         if std::mem::take(&mut self.registered) {
-            self.core.reactor.deregister(self.slot);
+            self.reactor.deregister(self.key);
         }
     }
 }

@@ -1,5 +1,9 @@
 //! The loop's state (`Core`) and the thread-local that says which loop is running here.
 //!
+//! `Core` is where the loop internals meet the drivers below them: it owns the task slab and
+//! the run queue (`runtime/task/`), and holds the reactor and the timers in `Rc`s that the
+//! futures of the public layer share (DESIGN.md, "Layers").
+//!
 //! Every field sits in its own `RefCell` or `Cell`, and no borrow is ever held while a task
 //! is polled, a future is dropped or a waker is woken: those can re-enter the loop (a task
 //! spawns, a drop cancels a timer, a wake pushes onto the run queue). The rule, as in
@@ -7,20 +11,28 @@
 
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
+use std::io;
+use std::os::fd::RawFd;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::Waker;
-use std::time::{Duration, Instant};
 
+use super::counters::Counters;
+use super::task::cell::{BoxedTask, Task};
+use super::task::inject::{self, Remote};
+use super::task::key::TaskKey;
+use super::task::slab::TaskSlab;
+use super::task::state::State;
+use super::task::waker::TaskRef;
+use super::task::Id;
+use super::trace::{self, Recorder};
+use super::BUDGET;
+use crate::reactor::registration::Registration;
 use crate::reactor::Reactor;
-use crate::runtime::stats::Counters;
-use crate::runtime::trace::{self, Recorder};
-use crate::task::slab::TaskSlab;
-use crate::task::state::State;
-use crate::task::waker::{Remote, TaskRef};
-use crate::time::wheel::Wheel;
+use crate::time::timers::Timers;
 
-/// One loop's state, shared (`Rc`) by the `Runtime`, every `JoinHandle` and every timer.
+/// One loop's state, shared (`Rc`) by the `Runtime`, its `Handle`s and every `JoinHandle`
+/// and `AbortHandle`. (A `Sleep` holds only `timers`, a `Registration` only `reactor`.)
 pub(crate) struct Core {
     /// This loop's id in the waker registry; every waker it makes carries it.
     pub(crate) id: u16,
@@ -31,16 +43,15 @@ pub(crate) struct Core {
     /// Wakers to wake at the start of the next turn, after timers and I/O (`yield_now`,
     /// and tasks that used up their budget).
     pub(crate) deferred: RefCell<Vec<Waker>>,
-    /// Timers, in ticks of one microsecond since `epoch` (`NANOS_PER_TICK`).
-    pub(crate) timers: RefCell<Wheel<Waker>>,
-    /// Tick 0 of the timer wheel.
-    pub(crate) epoch: Instant,
-    /// Readiness from the operating system.
-    pub(crate) reactor: Reactor,
+    /// The timer wheel and its clock; an `Rc` because every `Sleep` with an entry holds it.
+    pub(crate) timers: Rc<Timers>,
+    /// Readiness from the operating system; an `Rc` because every `Registration` holds it.
+    pub(crate) reactor: Rc<Reactor>,
     /// Inject queue and unparker, for wakes from other threads.
     pub(crate) remote: Arc<Remote>,
-    /// The slot of the task being polled, for cancellation points and `task::cancelling()`.
-    pub(crate) current: Cell<Option<u32>>,
+    /// The task being polled, for cancellation points and `task::cancelling()`. (Not to be
+    /// confused with [`current`], the loop running on this thread.)
+    pub(crate) current_task: Cell<Option<TaskKey>>,
     /// How many more cancellation points the current task may pass before it must yield.
     pub(crate) budget: Cell<u32>,
     /// Cancel requests delivered so far (all tasks): `select!` compares it before and after
@@ -58,9 +69,6 @@ pub(crate) struct Core {
     /// Wakers collected by one phase of a turn, kept between turns so a busy loop does
     /// not allocate a fresh `Vec` every turn.
     pub(crate) scratch: RefCell<Vec<Waker>>,
-    /// Per signal number, the machinery this loop's listeners of that signal (`ctrl_c()`,
-    /// `signal::unix::Signal`, a child's exit without pidfd) share, alive while one is.
-    pub(crate) signals: RefCell<Vec<(i32, std::rc::Weak<crate::signal::registry::LoopSignal>)>>,
     /// Counters for `runtime::stats()`.
     pub(crate) counters: Counters,
     /// Print one line per turn on stderr.
@@ -71,11 +79,6 @@ pub(crate) struct Core {
     /// file (the default) every recording hook costs one load and one branch.
     pub(crate) tracing: bool,
 }
-
-/// One wheel tick is a microsecond: fine enough that rounding a deadline up to a tick adds at
-/// most 1 µs of lateness (the loop waits for the exact deadline, see `runtime::turn`), coarse
-/// enough that the wheel's 64^6 ticks reach 19 hours before a timer waits in its overflow list.
-const NANOS_PER_TICK: u128 = 1_000;
 
 thread_local! {
     /// The loop running on this thread, set for the duration of `block_on`.
@@ -92,7 +95,13 @@ pub(crate) fn with_current<R>(f: impl FnOnce(&Rc<Core>) -> R) -> Option<R> {
 
 /// The loop running on this thread; panics with `what` in the message if there is none.
 pub(crate) fn current(what: &str) -> Rc<Core> {
-    with_current(Rc::clone).unwrap_or_else(|| {
+    expect_current(what, Rc::clone)
+}
+
+/// Runs `f` with the loop running on this thread; panics with `what` in the message if there
+/// is none. (What takes one part of the loop, say its timers, clones that part alone.)
+pub(crate) fn expect_current<R>(what: &str, f: impl FnOnce(&Rc<Core>) -> R) -> R {
+    with_current(f).unwrap_or_else(|| {
         panic!("{what} must be called from inside a oneloop runtime (oneloop::run, #[oneloop::main] or Runtime::block_on)")
     })
 }
@@ -121,65 +130,98 @@ pub(crate) fn schedule_local(task: TaskRef) -> bool {
         if core.id != task.runtime {
             return false;
         }
-        core.schedule(task.slot, task.generation);
+        core.schedule(task.key);
         true
     })
     .unwrap_or(false)
 }
 
+/// Registers `fd` with the reactor of the loop running on this thread: the first step of
+/// every I/O source (sockets, pipes, a child's pidfd). Panics outside a loop.
+pub(crate) fn register(fd: RawFd) -> io::Result<Registration> {
+    let reactor = expect_current("registering an I/O source", |core| Rc::clone(&core.reactor));
+    Registration::new(reactor, fd)
+}
+
 impl Core {
+    /// A new loop's state: its reactor and timers, and its id in the registry of loops
+    /// (which is how wakes from other threads find it). `trace`: print a line per turn;
+    /// `recorder`: record a trace file.
+    pub(crate) fn new(trace: bool, recorder: Option<Box<Recorder>>) -> io::Result<Core> {
+        let (reactor, unparker) = Reactor::new()?;
+        let remote = Arc::new(Remote::new(unparker));
+        let id = inject::register(Arc::clone(&remote))?;
+        Ok(Core {
+            id,
+            tasks: RefCell::new(TaskSlab::new()),
+            run_queue: RefCell::new(VecDeque::new()),
+            deferred: RefCell::new(Vec::new()),
+            timers: Rc::new(Timers::new()),
+            reactor: Rc::new(reactor),
+            remote,
+            current_task: Cell::new(None),
+            budget: Cell::new(BUDGET),
+            cancels_delivered: Cell::new(0),
+            requests_taken: Cell::new(0),
+            closing: Cell::new(false),
+            next_id: Cell::new(1),
+            scratch: RefCell::new(Vec::new()),
+            counters: Counters::default(),
+            trace,
+            tracing: recorder.is_some(),
+            recorder: RefCell::new(recorder),
+        })
+    }
+
+    /// Files a new task in the slab and puts it on the run queue. `cell` is `None` only for
+    /// the root future of `block_on`.
+    pub(crate) fn insert_task(
+        &self,
+        cell: Option<BoxedTask>,
+        name: Option<Rc<str>>,
+    ) -> (TaskKey, Id) {
+        let id = Id(self.next_id.get());
+        self.next_id.set(id.0 + 1);
+        // The id's low bits make a fine generation: consecutive tasks never share one.
+        let generation = id.0 as u16;
+        let slot = {
+            let mut tasks = self.tasks.borrow_mut();
+            let slot = tasks.insert(Task::new(cell, generation, id, name));
+            u32::try_from(slot).expect("more than 2^32 live tasks")
+        };
+        self.run_queue.borrow_mut().push_back(slot);
+        trace::spawned(self, slot);
+        self.counters.spawned.set(self.counters.spawned.get() + 1);
+        (TaskKey { slot, generation }, id)
+    }
+
     /// Puts a task on the run queue unless it is already there (or finished, or gone).
-    pub(crate) fn schedule(&self, slot: u32, generation: u16) {
+    pub(crate) fn schedule(&self, key: TaskKey) {
         let Ok(mut tasks) = self.tasks.try_borrow_mut() else {
             // Only reachable if a wake happens while the loop itself holds the slab (it is
             // designed never to); fall back to the inject queue rather than panic.
-            self.remote.inject(TaskRef {
-                runtime: self.id,
-                generation,
-                slot,
-            });
+            self.remote.inject(self.task_ref(key));
             return;
         };
-        let Some(task) = tasks.get_mut(slot as usize) else {
+        let Some(task) = tasks.get_mut(key) else {
             return;
         };
-        if task.generation != generation {
-            return;
-        }
         match task.state {
             State::Idle => {
                 task.state = State::Scheduled;
-                self.run_queue.borrow_mut().push_back(slot);
-                trace::scheduled(self, slot);
+                self.run_queue.borrow_mut().push_back(key.slot);
+                trace::scheduled(self, key.slot);
             }
             State::Running => task.state = State::Notified,
             State::Scheduled | State::Notified | State::Finished => {}
         }
     }
 
-    /// The address of the task in `slot`, for making its waker.
-    pub(crate) fn task_ref(&self, slot: u32, generation: u16) -> TaskRef {
+    /// The address of the task `key` in this loop, for making its waker.
+    pub(crate) fn task_ref(&self, key: TaskKey) -> TaskRef {
         TaskRef {
             runtime: self.id,
-            generation,
-            slot,
+            key,
         }
-    }
-
-    /// The wheel tick of `instant`, rounded up so a timer filed there never fires early.
-    pub(crate) fn tick_at_or_after(&self, instant: Instant) -> u64 {
-        let since = instant.saturating_duration_since(self.epoch);
-        let rounded = since.as_nanos().div_ceil(NANOS_PER_TICK);
-        u64::try_from(rounded).unwrap_or(u64::MAX)
-    }
-
-    /// The wheel tick that has fully passed at `instant` (rounded down).
-    pub(crate) fn tick_passed_at(&self, instant: Instant) -> u64 {
-        u64::try_from(instant.saturating_duration_since(self.epoch).as_micros()).unwrap_or(u64::MAX)
-    }
-
-    /// The instant at which wheel tick `tick` begins.
-    pub(crate) fn instant_of_tick(&self, tick: u64) -> Option<Instant> {
-        self.epoch.checked_add(Duration::from_micros(tick))
     }
 }

@@ -4,28 +4,22 @@
 //! (`super::turn`) until the root is done; `run` adds asyncio's epilogue: cancel every task
 //! left, and let them clean up.
 
-use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::future::Future;
 use std::io;
 use std::panic;
 use std::path::PathBuf;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use super::context::{self, Core};
-use super::stats::bump;
+use super::counters::bump;
+use super::task::inject;
+use super::task::key::TaskKey;
+use super::task::state::State;
 use super::trace::{self, Recorder};
-use super::{live_tasks, turn};
-use crate::reactor::Reactor;
-use crate::task::cancel::BUDGET;
-use crate::task::slab::TaskSlab;
-use crate::task::state::State;
-use crate::task::waker::{self, Remote};
-use crate::time::wheel::Wheel;
+use super::{live_tasks, turn, PollRoot};
 
 /// How long [`run`] lets leftover tasks clean up after it cancelled them, before it drops
 /// them. asyncio waits without limit; a task that ignores its cancellation would then hang
@@ -192,33 +186,8 @@ impl Builder {
             .trace_file
             .or(env_file)
             .map(|path| Box::new(Recorder::new(path)));
-        let (reactor, unparker) = Reactor::new()?;
-        let remote = Arc::new(Remote::new(unparker));
-        let id = waker::register(Arc::clone(&remote))?;
-        let core = Core {
-            id,
-            tasks: RefCell::new(TaskSlab::new()),
-            run_queue: RefCell::new(VecDeque::new()),
-            deferred: RefCell::new(Vec::new()),
-            timers: RefCell::new(Wheel::new()),
-            epoch: Instant::now(),
-            reactor,
-            remote,
-            current: Cell::new(None),
-            budget: Cell::new(BUDGET),
-            cancels_delivered: Cell::new(0),
-            requests_taken: Cell::new(0),
-            closing: Cell::new(false),
-            next_id: Cell::new(1),
-            scratch: RefCell::new(Vec::new()),
-            signals: RefCell::new(Vec::new()),
-            counters: Default::default(),
-            trace,
-            tracing: recorder.is_some(),
-            recorder: RefCell::new(recorder),
-        };
         Ok(Runtime {
-            core: Rc::new(core),
+            core: Rc::new(Core::new(trace, recorder)?),
         })
     }
 }
@@ -281,7 +250,7 @@ impl Runtime {
         let core = &self.core;
         let _enter = context::enter(Rc::clone(core));
         super::run_queued_once(core);
-        let live: Vec<(u32, u16, u64)> = core
+        let live: Vec<(TaskKey, u64)> = core
             .tasks
             .borrow_mut()
             .iter_mut()
@@ -289,12 +258,16 @@ impl Runtime {
             .map(|(slot, task)| {
                 task.cancel.requested += 1;
                 task.cancel.undelivered += 1;
-                (slot as u32, task.generation, task.id.0)
+                let key = TaskKey {
+                    slot: slot as u32,
+                    generation: task.generation,
+                };
+                (key, task.id.0)
             })
             .collect();
-        for (slot, generation, id) in live {
+        for (key, id) in live {
             trace::cancel_requested(core, id);
-            core.schedule(slot, generation);
+            core.schedule(key);
         }
         let deadline = Instant::now() + grace;
         while live_tasks(core) > 0 {
@@ -335,7 +308,7 @@ impl Drop for Runtime {
         let deferred = std::mem::take(&mut *self.core.deferred.borrow_mut());
         drop(deferred);
         trace::finish(&self.core);
-        waker::unregister(self.core.id);
+        inject::unregister(self.core.id);
     }
 }
 
@@ -347,10 +320,13 @@ pub(crate) fn block_on_core<F: Future>(core: &Rc<Core>, future: F) -> F::Output 
         future: std::pin::pin!(future),
         output: None,
     };
-    let (slot, _, _) = core.insert_task(None, None);
-    let _root_entry = RootEntry { core, slot };
+    let (key, _) = core.insert_task(None, None);
+    let _root_entry = RootEntry {
+        core,
+        slot: key.slot,
+    };
     let outcome = loop {
-        match turn(core, Some((slot, &mut root)), None) {
+        match turn(core, Some((key.slot, &mut root)), None) {
             Ok(None) if root.output.is_none() => continue,
             Ok(None) => break Ok(()),
             Ok(Some(panic)) => break Err(panic),
@@ -379,7 +355,7 @@ struct RootEntry<'a> {
 impl Drop for RootEntry<'_> {
     fn drop(&mut self) {
         let core = self.core;
-        core.current.set(None);
+        core.current_task.set(None);
         core.run_queue
             .borrow_mut()
             .retain(|&queued| queued != self.slot);
@@ -398,12 +374,6 @@ impl Drop for RootEntry<'_> {
 struct Root<'a, T> {
     future: Pin<&'a mut dyn Future<Output = T>>,
     output: Option<T>,
-}
-
-/// What the loop needs of the root future without knowing its type.
-pub(crate) trait PollRoot {
-    fn poll_root(&mut self, cx: &mut Context<'_>) -> Poll<()>;
-    fn is_done(&self) -> bool;
 }
 
 impl<T> PollRoot for Root<'_, T> {

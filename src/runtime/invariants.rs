@@ -17,7 +17,7 @@
 //!   (`Wheel::check_invariants`, `src/time/wheel.rs`).
 
 use super::context::Core;
-use crate::task::state::State;
+use super::task::state::State;
 
 /// Entries (tasks and timers) walked per turn, on average: with more, the check runs every
 /// few turns instead of every turn, so a test with 100,000 live tasks stays linear instead
@@ -28,7 +28,7 @@ const WALK_PER_TURN: usize = 1024;
 /// than `WALK_PER_TURN` entries); panics, saying what broke, if one does not hold.
 pub(crate) fn check(core: &Core) {
     // Live tasks stand for the slab's size (finished tasks not yet joined are few).
-    let entries = super::live_tasks(core) as usize + core.timers.borrow().len();
+    let entries = super::live_tasks(core) as usize + core.timers.wheel.borrow().len();
     let stride = (entries / WALK_PER_TURN).max(1) as u64;
     if core.counters.turns.get() % stride != 0 {
         return;
@@ -37,17 +37,11 @@ pub(crate) fn check(core: &Core) {
     let queue = core.run_queue.borrow();
     let mut queued = std::collections::HashSet::with_capacity(queue.len());
     for &slot in queue.iter() {
-        let slot = slot as usize;
-        let state = tasks.get(slot).map(|task| task.state);
-        debug_assert_eq!(
-            state,
-            Some(State::Scheduled),
-            "slot {slot} is on the run queue but its task is {state:?}"
-        );
-        let first_time = queued.insert(slot);
+        let first_time = queued.insert(slot as usize);
         debug_assert!(first_time, "slot {slot} is on the run queue twice");
     }
     let mut unfinished = 0;
+    let mut scheduled = 0;
     for (slot, task) in tasks.iter() {
         debug_assert!(
             !matches!(task.state, State::Running | State::Notified),
@@ -66,11 +60,19 @@ pub(crate) fn check(core: &Core) {
             }
         );
         unfinished += u64::from(task.state != State::Finished);
+        scheduled += usize::from(task.state == State::Scheduled);
     }
+    // Every `Scheduled` task is queued (checked above), once: so the queue holds nothing
+    // else (a free slot, a task in another state) iff it is as long as they are many.
+    debug_assert_eq!(
+        queued.len(),
+        scheduled,
+        "the run queue holds a slot that is free or not `Scheduled`"
+    );
     debug_assert_eq!(
         super::live_tasks(core),
         unfinished,
         "the live-task counter disagrees with the task slab"
     );
-    core.timers.borrow().check_invariants();
+    core.timers.wheel.borrow().check_invariants();
 }

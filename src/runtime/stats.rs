@@ -1,27 +1,13 @@
 //! Introspection for people studying the loop: counters and a list of live tasks.
+//!
+//! The public face of the loop's bookkeeping: it reads the counters (`counters.rs`) and
+//! the task slab (`runtime/task/`), and writes nothing.
 
-use std::cell::Cell;
 use std::rc::Rc;
 
 use super::context;
-use crate::task::state::State;
-use crate::task::Id;
-
-/// Running totals kept by the loop (cheap `Cell`s; read with [`stats`]).
-#[derive(Default)]
-pub(crate) struct Counters {
-    pub(crate) turns: Cell<u64>,
-    pub(crate) polls: Cell<u64>,
-    pub(crate) spawned: Cell<u64>,
-    pub(crate) finished: Cell<u64>,
-    pub(crate) timers_fired: Cell<u64>,
-    pub(crate) io_events: Cell<u64>,
-    pub(crate) remote_wakes: Cell<u64>,
-}
-
-pub(crate) fn bump(counter: &Cell<u64>, by: u64) {
-    counter.set(counter.get() + by);
-}
+use super::task::state::State;
+use super::task::Id;
 
 /// A snapshot of the current loop's counters.
 ///
@@ -74,7 +60,7 @@ pub struct Stats {
 pub fn stats() -> Stats {
     let core = context::current("oneloop::runtime::stats");
     let c = &core.counters;
-    let timers_pending = core.timers.borrow().len() as u64;
+    let timers_pending = core.timers.wheel.borrow().len() as u64;
     let run_queue = core.run_queue.borrow().len() as u64;
     let deferred = core.deferred.borrow().len() as u64;
     Stats {
@@ -95,7 +81,7 @@ pub fn stats() -> Stats {
 
 /// Where a task stands, as shown by [`tasks`].
 ///
-/// The one vocabulary of task states, mapped: the loop's own states (`src/task/state.rs`,
+/// The one vocabulary of task states, mapped: the loop's own states (`src/runtime/task/state.rs`,
 /// DESIGN.md's diagram) and what a `JoinHandle`'s `Debug` prints are views of the same
 /// thing:
 ///

@@ -289,11 +289,11 @@ pub(crate) fn timers_fired(core: &Core, count: usize) {
 /// whoever spawned it.
 pub(crate) fn spawned(core: &Core, slot: u32) {
     with(core, |r| {
-        if let Some(task) = core.tasks.borrow().get(slot as usize) {
-            // The root future of `block_on` is the one task without a cell.
-            let root = task.cell.is_none().then(|| Rc::from("root"));
-            r.tasks.push((task.id.0, task.name.clone().or(root)));
-        }
+        let tasks = core.tasks.borrow();
+        let task = &tasks[slot as usize]; // just filed
+                                          // The root future of `block_on` is the one task without a cell.
+        let root = task.cell.is_none().then(|| Rc::from("root"));
+        r.tasks.push((task.id.0, task.name.clone().or(root)));
         scheduled_in(r, slot);
     });
 }
@@ -352,13 +352,9 @@ pub(crate) fn cancel_requested(core: &Core, id: u64) {
     });
 }
 
-/// A cancel request reached the task in `slot` as `Err(Cancelled)`, at a wait for
-/// `waits_on`.
-pub(crate) fn cancel_delivered(core: &Core, slot: u32, waits_on: &'static str) {
+/// A cancel request reached task `id` as `Err(Cancelled)`, at a wait for `waits_on`.
+pub(crate) fn cancel_delivered(core: &Core, id: u64, waits_on: &'static str) {
     with(core, |r| {
-        let Some(id) = core.tasks.borrow().get(slot as usize).map(|t| t.id.0) else {
-            return;
-        };
         r.push(
             Instant::now(),
             id,

@@ -21,11 +21,11 @@
 //! lost: ours calls it after its own work, as tokio's registry does, so two runtimes in one
 //! process both see the signal. Only the default action and "ignore" are replaced.
 
-use std::cell::Cell;
+use std::cell::{Cell, RefCell};
 use std::io;
 use std::os::fd::IntoRawFd;
 use std::os::fd::RawFd;
-use std::rc::Rc;
+use std::rc::{Rc, Weak};
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{ready, Context, Poll, Wake, Waker};
@@ -233,6 +233,15 @@ impl Drop for Listener {
     }
 }
 
+thread_local! {
+    /// Per signal number, the machinery the listeners of that signal on one loop of this
+    /// thread (`ctrl_c()`, `signal::unix::Signal`, a child's exit without pidfd) share,
+    /// alive while one is. Loops are told apart by their reactor: a `LoopSignal` holds its
+    /// loop's reactor (through its registration), so no other loop's can have its address.
+    static LOOP_SIGNALS: RefCell<Vec<(libc::c_int, Weak<LoopSignal>)>> =
+        const { RefCell::new(Vec::new()) };
+}
+
 /// What the listeners of one signal on one loop share: one pooled pipe registered with
 /// that loop's reactor, a count of the signals it delivered, and the listeners' wakers.
 pub(crate) struct LoopSignal {
@@ -247,14 +256,16 @@ impl LoopSignal {
     /// The current loop's for `signum`, created (pipe, registration, handler) by its first
     /// listener and dropped with its last.
     fn current(signum: libc::c_int, what: &'static str) -> io::Result<Rc<LoopSignal>> {
-        let core = context::current(what);
-        let mut signals = core.signals.borrow_mut();
-        signals.retain(|(_, weak)| weak.strong_count() > 0);
-        if let Some(shared) = signals
-            .iter()
-            .find(|(n, _)| *n == signum)
-            .and_then(|(_, weak)| weak.upgrade())
-        {
+        let reactor = context::expect_current(what, |core| Rc::clone(&core.reactor));
+        let found = LOOP_SIGNALS.with_borrow_mut(|signals| {
+            signals.retain(|(_, weak)| weak.strong_count() > 0);
+            signals
+                .iter()
+                .filter(|(n, _)| *n == signum)
+                .filter_map(|(_, weak)| weak.upgrade())
+                .find(|shared| shared.pipe.registration.is_on(&reactor))
+        });
+        if let Some(shared) = found {
             return Ok(shared);
         }
         let shared = Rc::new(LoopSignal {
@@ -265,7 +276,7 @@ impl LoopSignal {
                 wakers: Mutex::new(Slab::new()),
             }),
         });
-        signals.push((signum, Rc::downgrade(&shared)));
+        LOOP_SIGNALS.with_borrow_mut(|signals| signals.push((signum, Rc::downgrade(&shared))));
         Ok(shared)
     }
 }
@@ -324,7 +335,7 @@ impl Pipe {
         }
         let read_fd = state.read_fds[slot];
         drain(read_fd); // a byte left from an earlier signal must not fire this listener
-        let registration = Registration::new(read_fd)?;
+        let registration = context::register(read_fd)?;
         if !state.installed[signum as usize] {
             install_handler(signum)?;
             state.installed[signum as usize] = true;

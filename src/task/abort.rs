@@ -2,15 +2,20 @@
 //!
 //! A `JoinHandle` is one per task and owns the output; an `AbortHandle` is what a
 //! supervisor, a `JoinSet` or a `LocalSet` keeps to stop a task it will never join. Both
-//! name the task by its slot, generation and id, so a handle to a task that has finished
-//! and whose slot was reused finds nothing and does nothing.
+//! name the task by its `TaskKey`. An `AbortHandle` may outlive the task's slab entry (a
+//! `JoinHandle` keeps it until the output is taken), so it checks the task's id as well:
+//! a handle to a task whose slot was reused 65,536 times over (wrapping the generation)
+//! still finds nothing and does nothing.
 
 use std::fmt;
 use std::rc::Rc;
 
-use super::state::State;
-use super::Id;
 use crate::runtime::context::Core;
+use crate::runtime::task::cell::Task;
+use crate::runtime::task::key::TaskKey;
+use crate::runtime::task::slab::TaskSlab;
+use crate::runtime::task::state::State;
+use crate::runtime::task::Id;
 
 /// Aborts a task, or asks whether it finished, without owning its output (tokio's
 /// `AbortHandle`). Made by [`JoinHandle::abort_handle`](crate::JoinHandle::abort_handle)
@@ -32,22 +37,18 @@ use crate::runtime::context::Core;
 /// });
 /// ```
 pub struct AbortHandle {
-    /// The loop that owns the task.
-    core: Rc<Core>,
-    /// The task's slot, generation and id: all three must match, or the task is gone.
-    slot: u32,
-    generation: u16,
+    /// The loop that owns the task; `None` if made from a `JoinHandle` that had already
+    /// taken the output (there is nothing left to abort).
+    core: Option<Rc<Core>>,
+    /// The task's slot and generation...
+    key: TaskKey,
+    /// ...and its id: all must match, or the task is gone (see the module docs).
     id: Id,
 }
 
 impl AbortHandle {
-    pub(crate) fn new(core: Rc<Core>, slot: u32, generation: u16, id: Id) -> AbortHandle {
-        AbortHandle {
-            core,
-            slot,
-            generation,
-            id,
-        }
+    pub(crate) fn new(core: Option<Rc<Core>>, key: TaskKey, id: Id) -> AbortHandle {
+        AbortHandle { core, key, id }
     }
 
     /// Aborts the task, as [`JoinHandle::abort`](crate::JoinHandle::abort) does: its future
@@ -63,7 +64,9 @@ impl AbortHandle {
     /// });
     /// ```
     pub fn abort(&self) {
-        abort_task(&self.core, self.slot, self.generation, self.id);
+        if let Some(core) = &self.core {
+            abort_task(core, self.key, self.id);
+        }
     }
 
     /// Has the task finished (returned, panicked or been aborted), or has its output been
@@ -79,13 +82,11 @@ impl AbortHandle {
     /// });
     /// ```
     pub fn is_finished(&self) -> bool {
-        let tasks = self.core.tasks.borrow();
-        match tasks.get(self.slot as usize) {
-            Some(task) if task.generation == self.generation && task.id == self.id => {
-                task.state == State::Finished
-            }
-            _ => true,
-        }
+        let Some(core) = &self.core else {
+            return true;
+        };
+        find(&mut core.tasks.borrow_mut(), self.key, self.id)
+            .map_or(true, |task| task.state == State::Finished)
     }
 
     /// The task's id (the same as its `JoinHandle::id`).
@@ -113,20 +114,20 @@ impl fmt::Debug for AbortHandle {
 
 /// `abort()`'s body: mark the task (if it is still the same one and not finished) and
 /// schedule it, so the loop drops its future at its next turn.
-pub(crate) fn abort_task(core: &Core, slot: u32, generation: u16, id: Id) {
-    let aborted = {
-        let mut tasks = core.tasks.borrow_mut();
-        match tasks.get_mut(slot as usize) {
-            Some(task) if task.generation == generation && task.id == id => {
-                if task.state != State::Finished {
-                    task.aborted = true;
-                }
-                task.aborted
-            }
-            _ => false,
+pub(crate) fn abort_task(core: &Core, key: TaskKey, id: Id) {
+    let aborted = find(&mut core.tasks.borrow_mut(), key, id).is_some_and(|task| {
+        if task.state != State::Finished {
+            task.aborted = true;
         }
-    };
+        task.aborted
+    });
     if aborted {
-        core.schedule(slot, generation);
+        core.schedule(key);
     }
+}
+
+/// The task `key` and `id` name, if it is still there: the slab's lookup, plus the id check
+/// a handle that may outlive the entry needs (see the module docs).
+fn find(tasks: &mut TaskSlab, key: TaskKey, id: Id) -> Option<&mut Task> {
+    tasks.get_mut(key).filter(|task| task.id == id)
 }

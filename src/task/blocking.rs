@@ -3,7 +3,7 @@
 //! The pool is shared by every loop in the process. A job's result (or its panic) is stored
 //! in a slot behind a mutex; the pool thread then wakes the waiting task through its
 //! `Waker` — a wake from another thread, so it goes through the loop's inject queue and
-//! interrupts the loop's wait (see `task/waker.rs`).
+//! interrupts the loop's wait (see `runtime/task/inject.rs`).
 
 use std::collections::VecDeque;
 use std::future::poll_fn;

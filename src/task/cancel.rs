@@ -6,7 +6,7 @@
 //!
 //! 1. If the current task has an undelivered cancel request and is not inside `shield`,
 //!    one request is consumed and the future returns `Err(Cancelled)`.
-//! 2. Otherwise, if the task has passed [`BUDGET`] cancellation points in this poll, the
+//! 2. Otherwise, if the task has passed `BUDGET` (128) cancellation points in this poll, the
 //!    future returns `Pending` and the task is woken again after timers and I/O have had
 //!    their turn (the cooperative budget, as in tokio).
 //! 3. Otherwise the future goes on with its real work.
@@ -18,12 +18,8 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::runtime::context::{self, Core};
-
-/// How many cancellation points one task may pass in one poll before it must yield. A task
-/// reading from a socket that always has data never sees `Pending` from the kernel; without
-/// a budget it would hold the loop forever. 128 is tokio's figure: large enough that the
-/// cost of going round the loop is amortised, small enough that others wait microseconds.
-pub(crate) const BUDGET: u32 = 128;
+use crate::runtime::task::cell::CancelState;
+use crate::runtime::task::key::TaskKey;
 
 /// The error a cancellation point returns when the task was cancelled.
 ///
@@ -78,10 +74,10 @@ pub(crate) fn poll_proceed(
     waits_on: &'static str,
 ) -> Poll<Result<(), Cancelled>> {
     context::with_current(|core| {
-        let Some(slot) = core.current.get() else {
+        let Some(task) = core.current_task.get() else {
             return Poll::Ready(Ok(())); // polled outside any task: nothing to deliver
         };
-        if take_cancel(core, slot, waits_on) {
+        if take_cancel(core, task, waits_on) {
             return Poll::Ready(Err(Cancelled));
         }
         match core.budget.get() {
@@ -102,9 +98,9 @@ pub(crate) fn poll_proceed(
 /// Step 1 of `poll_proceed` alone (no budget): consumes one undelivered request, if any.
 pub(crate) fn poll_cancelled(waits_on: &'static str) -> Result<(), Cancelled> {
     let taken = context::with_current(|core| {
-        core.current
+        core.current_task
             .get()
-            .is_some_and(|slot| take_cancel(core, slot, waits_on))
+            .is_some_and(|task| take_cancel(core, task, waits_on))
     });
     match taken {
         Some(true) => Err(Cancelled),
@@ -113,30 +109,29 @@ pub(crate) fn poll_cancelled(waits_on: &'static str) -> Result<(), Cancelled> {
 }
 
 /// A request delivered here, as `Err(Cancelled)`.
-fn take_cancel(core: &Core, slot: u32, waits_on: &'static str) -> bool {
-    let taken = take_request(core, slot, waits_on);
-    if taken {
-        core.cancels_delivered.set(core.cancels_delivered.get() + 1);
-        crate::runtime::trace::cancel_delivered(core, slot, waits_on);
-    }
-    taken
-}
-
-/// Consumes one undelivered request of the task in `slot` unless it is inside `shield`,
-/// and counts it in `requests_taken`; records what the task waits on either way.
-fn take_request(core: &Core, slot: u32, waits_on: &'static str) -> bool {
-    let mut tasks = core.tasks.borrow_mut();
-    let Some(task) = tasks.get_mut(slot as usize) else {
+fn take_cancel(core: &Core, task: TaskKey, waits_on: &'static str) -> bool {
+    let Some(id) = take_request(core, task, waits_on) else {
         return false;
     };
+    core.cancels_delivered.set(core.cancels_delivered.get() + 1);
+    crate::runtime::trace::cancel_delivered(core, id, waits_on);
+    true
+}
+
+/// Consumes one undelivered request of the task `key` unless it is inside `shield`, and
+/// counts it in `requests_taken`; records what the task waits on either way. Returns the
+/// task's id if a request was taken.
+fn take_request(core: &Core, key: TaskKey, waits_on: &'static str) -> Option<u64> {
+    let mut tasks = core.tasks.borrow_mut();
+    let task = tasks.get_mut(key)?;
     task.waits_on = waits_on;
     let cancel = &mut task.cancel;
     if cancel.undelivered > 0 && cancel.shield == 0 {
         cancel.undelivered -= 1;
         core.requests_taken.set(core.requests_taken.get() + 1);
-        return true;
+        return Some(task.id.0);
     }
-    false
+    None
 }
 
 /// Takes one undelivered request of the current task (unless it is shielded) to hand it on:
@@ -144,29 +139,24 @@ fn take_request(core: &Core, slot: u32, waits_on: &'static str) -> bool {
 /// their children. Counted as delivered by whoever finally takes it, not here.
 pub(crate) fn take_request_to_pass_on(waits_on: &'static str) -> bool {
     context::with_current(|core| {
-        core.current
+        core.current_task
             .get()
-            .is_some_and(|slot| take_request(core, slot, waits_on))
+            .is_some_and(|task| take_request(core, task, waits_on).is_some())
     })
     .unwrap_or(false)
 }
 
-/// Which task is being polled now, as `(slot, generation)`: a composite future that took a
-/// request remembers it, to give the request back only to that task.
-pub(crate) fn current_task() -> Option<(u32, u16)> {
-    context::with_current(|core| {
-        let slot = core.current.get()?;
-        let tasks = core.tasks.borrow();
-        tasks.get(slot as usize).map(|t| (slot, t.generation))
-    })
-    .flatten()
+/// Which task is being polled now: a composite future that took a request remembers it,
+/// to give the request back only to that task.
+pub(crate) fn current_task() -> Option<TaskKey> {
+    context::with_current(|core| core.current_task.get()).flatten()
 }
 
 /// Gives a request taken with [`take_request_to_pass_on`] back to `owner`, if `owner` is
 /// the task being polled now, to be delivered at its next cancellation point. Returns
 /// whether it was given back (a future dropped by another task, or by the loop's shutdown,
 /// has nobody to give it to: its task is gone).
-pub(crate) fn give_back_request(owner: (u32, u16)) -> bool {
+pub(crate) fn give_back_request(owner: TaskKey) -> bool {
     current_task() == Some(owner)
         && with_cancel_state(|c| c.undelivered = c.undelivered.saturating_add(1)).is_some()
 }
@@ -188,8 +178,8 @@ pub(crate) fn give_back_request(owner: (u32, u16)) -> bool {
 pub struct __PassOn {
     /// Requests taken from the task that no child has taken yet.
     untaken: u32,
-    /// The task they came from, `(slot, generation)`.
-    owner: Option<(u32, u16)>,
+    /// The task they came from.
+    owner: Option<TaskKey>,
 }
 
 impl __PassOn {
@@ -284,11 +274,11 @@ pub fn __redeliver_cancel() {
 }
 
 /// Applies `f` to the current task's cancel state; `None` outside a task.
-fn with_cancel_state<R>(f: impl FnOnce(&mut super::cell::CancelState) -> R) -> Option<R> {
+fn with_cancel_state<R>(f: impl FnOnce(&mut CancelState) -> R) -> Option<R> {
     context::with_current(|core| {
-        let slot = core.current.get()?;
+        let key = core.current_task.get()?;
         let mut tasks = core.tasks.borrow_mut();
-        tasks.get_mut(slot as usize).map(|task| f(&mut task.cancel))
+        tasks.get_mut(key).map(|task| f(&mut task.cancel))
     })
     .flatten()
 }

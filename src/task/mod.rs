@@ -1,8 +1,9 @@
 //! Tasks: spawning, joining, yielding, and the cancellation rule.
 //!
 //! A *task* is a future the loop owns and polls whenever its waker is woken. Spawning boxes
-//! the future into a task cell (`task/cell.rs`), files it in the loop's task slab and puts it on
-//! the run queue; [`JoinHandle`] is the spawner's view of it.
+//! the future into a task cell, files it in the loop's task slab and puts it on the run
+//! queue; [`JoinHandle`] is the spawner's view of it. This module is the public layer; what
+//! a task is to the loop (cell, slab, key, states, waker) lives in `runtime/task/`, below it.
 //!
 //! # The rule of cancellation (after asyncio's)
 //!
@@ -28,56 +29,30 @@
 mod abort;
 mod blocking;
 pub(crate) mod cancel;
-pub(crate) mod cell;
 mod join;
 mod join_set;
 mod local_set;
-pub(crate) mod slab;
-pub(crate) mod state;
-pub(crate) mod waker;
 mod was_cancelled;
 mod yield_now;
 
-use std::fmt;
 use std::future::Future;
 use std::rc::Rc;
 
+pub use crate::runtime::task::{Id, JoinError};
 pub use abort::AbortHandle;
 pub use blocking::spawn_blocking;
 #[doc(hidden)]
 pub use cancel::{__Lent, __PassOn, __cancels_delivered, __redeliver_cancel};
 pub use cancel::{cancelling, is_cancelled, shield, uncancel, Cancelled, Shield};
-pub use join::{JoinError, JoinHandle};
+pub use join::JoinHandle;
 pub use join_set::{JoinNext, JoinSet};
 pub use local_set::LocalSet;
 pub use was_cancelled::WasCancelled;
 pub use yield_now::{yield_now, YieldNow};
 
 use crate::runtime::context::{self, Core};
-
-/// The slot of a task that was refused (spawned while its loop was being dropped): no slab
-/// ever has that many entries, so every lookup finds nothing.
-const NO_SLOT: u32 = u32::MAX;
-use cell::{Task, TaskCell};
-
-/// A task's id: unique within its loop, in spawn order (the root future of `block_on` is 1).
-///
-/// ```
-/// oneloop::run(async {
-///     let a = oneloop::spawn(async {});
-///     let b = oneloop::spawn(async {});
-///     assert!(a.id() < b.id());
-/// #   a.await.unwrap(); b.await.unwrap();
-/// });
-/// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Id(pub(crate) u64);
-
-impl fmt::Display for Id {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.0.fmt(f)
-    }
-}
+use crate::runtime::task::cell::TaskCell;
+use crate::runtime::task::key::TaskKey;
 
 /// Spawns `future` as a new task on the current loop and returns its [`JoinHandle`].
 ///
@@ -186,32 +161,8 @@ where
         drop(future);
         let id = Id(core.next_id.get());
         core.next_id.set(id.0 + 1);
-        return JoinHandle::new(Rc::clone(core), NO_SLOT, 0, id, name);
+        return JoinHandle::new(Rc::clone(core), TaskKey::NONE, id, name);
     }
-    let (slot, generation, id) = core.insert_task(Some(TaskCell::boxed(future)), name.clone());
-    JoinHandle::new(Rc::clone(core), slot, generation, id, name)
-}
-
-impl Core {
-    /// Files a new task in the slab and puts it on the run queue. `cell` is `None` only for
-    /// the root future of `block_on`.
-    pub(crate) fn insert_task(
-        &self,
-        cell: Option<cell::BoxedTask>,
-        name: Option<Rc<str>>,
-    ) -> (u32, u16, Id) {
-        let id = Id(self.next_id.get());
-        self.next_id.set(id.0 + 1);
-        // The id's low bits make a fine generation: consecutive tasks never share one.
-        let generation = id.0 as u16;
-        let slot = {
-            let mut tasks = self.tasks.borrow_mut();
-            let slot = tasks.insert(Task::new(cell, generation, id, name));
-            u32::try_from(slot).expect("more than 2^32 live tasks")
-        };
-        self.run_queue.borrow_mut().push_back(slot);
-        crate::runtime::trace::spawned(self, slot);
-        self.counters.spawned.set(self.counters.spawned.get() + 1);
-        (slot, generation, id)
-    }
+    let (key, id) = core.insert_task(Some(TaskCell::boxed(future)), name.clone());
+    JoinHandle::new(Rc::clone(core), key, id, name)
 }

@@ -1,7 +1,7 @@
 //! Time: `sleep`, `sleep_until`, `timeout`, `interval`, on the loop's timer wheel.
 //!
 //! Timers are filed in a hierarchical timer wheel (`time/wheel.rs`) in ticks of one microsecond
-//! since the loop started. A deadline is rounded *up* to its tick, the loop waits until that
+//! since the loop started; `time/timers.rs` holds one loop's wheel with its clock. A deadline is rounded *up* to its tick, the loop waits until that
 //! tick's instant exactly (a timerfd, not epoll's milliseconds), and fires a tick only once it
 //! has fully passed, so no timer ever fires early (it fires a few microseconds late, plus
 //! however long the loop is busy).
@@ -9,6 +9,7 @@
 mod interval;
 mod sleep;
 mod timeout;
+pub(crate) mod timers;
 pub(crate) mod wheel;
 
 pub use interval::{interval, interval_at, Interval, MissedTickBehavior};

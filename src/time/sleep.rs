@@ -1,4 +1,7 @@
 //! `Sleep`: a future that completes at a deadline, backed by one entry of the timer wheel.
+//!
+//! A `Sleep` finds the loop only to file its entry; from then on it holds the loop's
+//! [`Timers`] (the wheel and its clock), which is all it uses.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -6,8 +9,9 @@ use std::rc::Rc;
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use super::timers::Timers;
 use super::wheel::TimerKey;
-use crate::runtime::context::{self, Core};
+use crate::runtime::context;
 use crate::task::cancel::{poll_proceed, Cancelled};
 
 /// Waits until `duration` has elapsed. A cancellation point: a cancel request of the task
@@ -76,14 +80,9 @@ pub struct Sleep {
 
 #[derive(Debug)]
 struct Entry {
-    core: Rc<Core>,
+    /// The wheel that holds the entry (the loop's, shared).
+    timers: Rc<Timers>,
     key: TimerKey,
-}
-
-impl std::fmt::Debug for Core {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "Core({})", self.id)
-    }
 }
 
 impl Sleep {
@@ -136,15 +135,15 @@ impl Sleep {
         }
         // Polled on another loop than the one holding our entry (a `Sleep` moved between
         // runtimes): that loop's timer would wake nobody here, so file the entry again.
-        if let Some(Entry { core, .. }) = &self.entry {
-            if context::with_current(|current| !Rc::ptr_eq(current, core)).unwrap_or(false) {
+        if let Some(Entry { timers, .. }) = &self.entry {
+            if context::with_current(|core| !Rc::ptr_eq(&core.timers, timers)).unwrap_or(false) {
                 self.unregister();
             }
         }
         let (registered, replaced) = match &self.entry {
-            Some(Entry { core, key }) => {
-                let mut timers = core.timers.borrow_mut();
-                match timers.get_mut(*key) {
+            Some(Entry { timers, key }) => {
+                let mut wheel = timers.wheel.borrow_mut();
+                match wheel.get_mut(*key) {
                     Some(waker) if waker.will_wake(cx.waker()) => (true, None),
                     Some(waker) => (true, Some(std::mem::replace(waker, cx.waker().clone()))),
                     // The wheel fired it (the tick passed) but the clock says not yet: this
@@ -156,18 +155,19 @@ impl Sleep {
         };
         drop(replaced); // outside the wheel's borrow: a foreign waker's drop may re-enter
         if !registered {
-            let core = context::current("oneloop::time::sleep");
-            let tick = core.tick_at_or_after(self.deadline);
-            let key = core.timers.borrow_mut().insert(tick, cx.waker().clone());
-            self.entry = Some(Entry { core, key });
+            let timers =
+                context::expect_current("oneloop::time::sleep", |core| Rc::clone(&core.timers));
+            let tick = timers.tick_at_or_after(self.deadline);
+            let key = timers.wheel.borrow_mut().insert(tick, cx.waker().clone());
+            self.entry = Some(Entry { timers, key });
         }
         // Woken by the loop's timer phase once the deadline's tick has passed.
         Poll::Pending
     }
 
     fn unregister(&mut self) {
-        if let Some(Entry { core, key }) = self.entry.take() {
-            let waker = core.timers.borrow_mut().remove(key);
+        if let Some(Entry { timers, key }) = self.entry.take() {
+            let waker = timers.wheel.borrow_mut().remove(key);
             drop(waker); // outside the borrow
         }
     }

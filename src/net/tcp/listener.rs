@@ -11,6 +11,7 @@ use super::stream::TcpStream;
 use crate::net::ToSocketAddrs;
 use crate::reactor::registration::Registration;
 use crate::reactor::Direction;
+use crate::runtime::context;
 use crate::task::cancel::poll_proceed;
 
 /// The accept queue length asked of the kernel (it caps it at `net.core.somaxconn`).
@@ -70,7 +71,7 @@ impl TcpListener {
     }
 
     fn from_mio(inner: mio::net::TcpListener) -> io::Result<TcpListener> {
-        let registration = Registration::new(inner.as_raw_fd())?;
+        let registration = context::register(inner.as_raw_fd())?;
         Ok(TcpListener {
             registration,
             inner,

@@ -12,6 +12,7 @@ use crate::io::{AsyncRead, AsyncWrite};
 use crate::net::ToSocketAddrs;
 use crate::reactor::registration::Registration;
 use crate::reactor::Direction;
+use crate::runtime::context;
 use crate::task::cancel::poll_proceed;
 
 /// A TCP connection (tokio's `TcpStream`): [`AsyncRead`] + [`AsyncWrite`].
@@ -87,7 +88,7 @@ impl TcpStream {
     }
 
     pub(crate) fn from_mio(inner: mio::net::TcpStream) -> io::Result<TcpStream> {
-        let registration = Registration::new(inner.as_raw_fd())?;
+        let registration = context::register(inner.as_raw_fd())?;
         Ok(TcpStream {
             registration,
             inner,
@@ -210,7 +211,7 @@ impl TcpStream {
             .registration
             .poll_io(cx, Direction::Read, || (&self.inner).read(buf)))?;
         if n > 0 && n < buf.len() {
-            self.registration.clear_readiness(Direction::Read); // drained: see `clear_readiness`
+            self.registration.clear_data_readiness(Direction::Read); // drained: see `clear_data_readiness`
         }
         Poll::Ready(Ok(n))
     }
@@ -225,7 +226,7 @@ impl TcpStream {
             .registration
             .poll_io(cx, Direction::Write, || (&self.inner).write(buf)))?;
         if n < buf.len() {
-            self.registration.clear_readiness(Direction::Write); // send buffer full
+            self.registration.clear_data_readiness(Direction::Write); // send buffer full
         }
         Poll::Ready(Ok(n))
     }

@@ -10,6 +10,7 @@ use std::task::ready;
 use super::SocketAddr;
 use crate::reactor::registration::Registration;
 use crate::reactor::Direction;
+use crate::runtime::context;
 use crate::task::cancel::poll_proceed;
 
 /// A Unix datagram socket (tokio's `UnixDatagram`). Every send and receive is a
@@ -96,7 +97,7 @@ impl UnixDatagram {
     }
 
     fn from_mio(inner: mio::net::UnixDatagram) -> io::Result<UnixDatagram> {
-        let registration = Registration::new(inner.as_raw_fd())?;
+        let registration = context::register(inner.as_raw_fd())?;
         Ok(UnixDatagram {
             registration,
             inner,

@@ -11,6 +11,7 @@ use super::stream::UnixStream;
 use super::SocketAddr;
 use crate::reactor::registration::Registration;
 use crate::reactor::Direction;
+use crate::runtime::context;
 use crate::task::cancel::poll_proceed;
 
 /// A Unix stream socket server (tokio's `UnixListener`).
@@ -81,7 +82,7 @@ impl UnixListener {
     }
 
     fn from_mio(inner: mio::net::UnixListener) -> io::Result<UnixListener> {
-        let registration = Registration::new(inner.as_raw_fd())?;
+        let registration = context::register(inner.as_raw_fd())?;
         Ok(UnixListener {
             registration,
             inner,

@@ -14,6 +14,7 @@ use super::SocketAddr;
 use crate::io::{AsyncRead, AsyncWrite};
 use crate::reactor::registration::Registration;
 use crate::reactor::Direction;
+use crate::runtime::context;
 use crate::task::cancel::poll_proceed;
 
 /// A Unix stream socket (tokio's `UnixStream`): [`AsyncRead`] + [`AsyncWrite`].
@@ -95,7 +96,7 @@ impl UnixStream {
     }
 
     pub(super) fn from_mio(inner: mio::net::UnixStream) -> io::Result<UnixStream> {
-        let registration = Registration::new(inner.as_raw_fd())?;
+        let registration = context::register(inner.as_raw_fd())?;
         Ok(UnixStream {
             registration,
             inner,
@@ -163,7 +164,7 @@ impl UnixStream {
             .registration
             .poll_io(cx, Direction::Read, || (&self.inner).read(buf)))?;
         if n > 0 && n < buf.len() {
-            self.registration.clear_readiness(Direction::Read); // drained
+            self.registration.clear_data_readiness(Direction::Read); // drained
         }
         Poll::Ready(Ok(n))
     }
@@ -178,7 +179,7 @@ impl UnixStream {
             .registration
             .poll_io(cx, Direction::Write, || (&self.inner).write(buf)))?;
         if n < buf.len() {
-            self.registration.clear_readiness(Direction::Write); // send buffer full
+            self.registration.clear_data_readiness(Direction::Write); // send buffer full
         }
         Poll::Ready(Ok(n))
     }

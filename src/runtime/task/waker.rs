@@ -16,7 +16,7 @@
 //! * **wake from any other thread** (`spawn_blocking`, a user's `std::thread`) looks the
 //!   runtime id up in a global registry, pushes the word onto that loop's *inject queue*
 //!   under a mutex, and interrupts the loop's wait (a `mio::Waker`, or `polling`'s notify).
-//!   The loop drains the inject queue at the start of every turn.
+//!   The loop drains the inject queue at the start of every turn (`inject.rs`).
 //!
 //! # Why this is sound from any thread
 //!
@@ -34,10 +34,10 @@
 //! header and keeps an atomic reference count there, so the task can move between threads;
 //! a single-threaded loop needs neither.
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::task::{RawWaker, RawWakerVTable, Waker};
 
-use crate::reactor::Unparker;
+use super::inject;
+use super::key::TaskKey;
 use crate::runtime::context;
 
 #[cfg(not(target_pointer_width = "64"))]
@@ -48,21 +48,28 @@ compile_error!(
 /// The address of one task, as packed into a waker's data word.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) struct TaskRef {
+    /// The loop's id in the registry of loops (`inject.rs`).
     pub(crate) runtime: u16,
-    pub(crate) generation: u16,
-    pub(crate) slot: u32,
+    /// The task within that loop.
+    pub(crate) key: TaskKey,
 }
 
 impl TaskRef {
-    fn pack(self) -> usize {
-        (self.runtime as usize) << 48 | (self.generation as usize) << 32 | self.slot as usize
+    /// The waker's data word (the drawing above).
+    pub(crate) fn pack(self) -> usize {
+        (self.runtime as usize) << 48
+            | (self.key.generation as usize) << 32
+            | self.key.slot as usize
     }
 
-    fn unpack(word: usize) -> TaskRef {
+    /// The inverse of [`pack`](Self::pack).
+    pub(crate) fn unpack(word: usize) -> TaskRef {
         TaskRef {
             runtime: (word >> 48) as u16,
-            generation: (word >> 32) as u16,
-            slot: word as u32,
+            key: TaskKey {
+                generation: (word >> 32) as u16,
+                slot: word as u32,
+            },
         }
     }
 
@@ -87,102 +94,11 @@ fn clone(data: *const ()) -> RawWaker {
 fn wake(data: *const ()) {
     let task = TaskRef::unpack(data as usize);
     if !context::schedule_local(task) {
-        wake_remote(task);
+        inject::wake_remote(task);
     }
 }
 
 fn drop(_: *const ()) {}
-
-/// The part of a loop that other threads can reach: its inject queue and its unparker.
-pub(crate) struct Remote {
-    /// Packed `TaskRef`s woken from other threads, drained by the loop once per turn.
-    inject: Mutex<Vec<usize>>,
-    /// Interrupts the loop's wait for I/O.
-    unparker: Unparker,
-}
-
-impl Remote {
-    pub(crate) fn new(unparker: Unparker) -> Remote {
-        Remote {
-            inject: Mutex::new(Vec::new()),
-            unparker,
-        }
-    }
-
-    /// Queues a wake and, if the queue was empty, interrupts the loop's wait. A non-empty
-    /// queue means an unpark is already on its way, so the system call is skipped.
-    pub(crate) fn inject(&self, task: TaskRef) {
-        let mut queue = lock(&self.inject);
-        let was_empty = queue.is_empty();
-        queue.push(task.pack());
-        std::mem::drop(queue);
-        if was_empty {
-            self.unparker.unpark();
-        }
-    }
-
-    /// Takes every queued wake (the loop calls this once per turn). An empty queue costs
-    /// one uncontended lock and no allocation.
-    pub(crate) fn drain(&self) -> Vec<TaskRef> {
-        let mut queue = lock(&self.inject);
-        if queue.is_empty() {
-            return Vec::new();
-        }
-        queue.drain(..).map(TaskRef::unpack).collect()
-    }
-}
-
-/// Every live loop's `Remote`, indexed by runtime id, for wakes from other threads.
-static REGISTRY: Mutex<Registry> = Mutex::new(Registry {
-    remotes: Vec::new(),
-    next: 0,
-});
-
-struct Registry {
-    remotes: Vec<Option<Arc<Remote>>>,
-    /// Ids are handed out round-robin, so an id is reused as late as possible.
-    next: usize,
-}
-
-/// A mutex poisoned by a panicking holder still holds a consistent `Vec`; keep using it.
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
-}
-
-/// Gives a new loop its runtime id.
-pub(crate) fn register(remote: Arc<Remote>) -> std::io::Result<u16> {
-    const IDS: usize = 1 << 16;
-    let mut registry = lock(&REGISTRY);
-    if registry.remotes.len() < IDS {
-        registry.remotes.resize(IDS, None);
-    }
-    for probe in 0..IDS {
-        let id = (registry.next + probe) % IDS;
-        if registry.remotes[id].is_none() {
-            registry.remotes[id] = Some(remote);
-            registry.next = id + 1;
-            return Ok(id as u16);
-        }
-    }
-    Err(std::io::Error::other(
-        "more than 65,536 oneloop runtimes are alive at once",
-    ))
-}
-
-/// Called when a loop is dropped: later wakes for it are ignored.
-pub(crate) fn unregister(id: u16) {
-    lock(&REGISTRY).remotes[id as usize] = None;
-}
-
-fn wake_remote(task: TaskRef) {
-    let remote = lock(&REGISTRY)
-        .remotes
-        .get(task.runtime as usize)
-        .and_then(Clone::clone);
-    if let Some(remote) = remote {
-        remote.inject(task);
-    }
-}
 
 #[cfg(test)]
 mod tests {
@@ -192,8 +108,10 @@ mod tests {
     fn pack_round_trips() {
         let t = TaskRef {
             runtime: 0xBEEF,
-            generation: 0x1234,
-            slot: 0xDEAD_F00D,
+            key: TaskKey {
+                generation: 0x1234,
+                slot: 0xDEAD_F00D,
+            },
         };
         assert_eq!(TaskRef::unpack(t.pack()), t);
     }
@@ -204,8 +122,10 @@ mod tests {
         // waking must neither panic nor block.
         TaskRef {
             runtime: 0xFFFF,
-            generation: 1,
-            slot: 7,
+            key: TaskKey {
+                generation: 1,
+                slot: 7,
+            },
         }
         .waker()
         .wake();

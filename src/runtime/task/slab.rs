@@ -18,6 +18,7 @@
 use std::ops::{Index, IndexMut};
 
 use super::cell::Task;
+use super::key::TaskKey;
 
 /// Entries per page: 256 tasks (24 KiB with today's 96-byte entry). Small enough that a loop
 /// running a handful of tasks does not hold much more than it needs, large enough that the
@@ -83,20 +84,30 @@ impl TaskSlab {
         slot as usize
     }
 
-    /// The task in `slot`, if it is occupied.
-    pub(crate) fn get(&self, slot: usize) -> Option<&Task> {
-        match self.pages.get(slot / PAGE)?.get(slot % PAGE)? {
-            Entry::Occupied(task) => Some(task),
-            Entry::Vacant { .. } => None,
+    /// The task `key` names, if it is still there: its slot is occupied, by the same
+    /// generation. The one lookup for a key held outside the slab (`key.rs`).
+    #[inline]
+    pub(crate) fn get(&self, key: TaskKey) -> Option<&Task> {
+        match self.slot(key.slot as usize)? {
+            Entry::Occupied(task) if task.generation == key.generation => Some(task),
+            _ => None,
         }
     }
 
-    /// The task in `slot`, if it is occupied.
-    pub(crate) fn get_mut(&mut self, slot: usize) -> Option<&mut Task> {
+    /// The task `key` names, if it is still there (see [`get`](Self::get)).
+    #[inline]
+    pub(crate) fn get_mut(&mut self, key: TaskKey) -> Option<&mut Task> {
+        let slot = key.slot as usize;
         match self.pages.get_mut(slot / PAGE)?.get_mut(slot % PAGE)? {
-            Entry::Occupied(task) => Some(task),
-            Entry::Vacant { .. } => None,
+            Entry::Occupied(task) if task.generation == key.generation => Some(task),
+            _ => None,
         }
+    }
+
+    /// The entry of `slot`, if its page exists.
+    #[inline]
+    fn slot(&self, slot: usize) -> Option<&Entry> {
+        self.pages.get(slot / PAGE)?.get(slot % PAGE)
     }
 
     /// Takes the task out of `slot` and puts the slot on the free list; `None` if it was free.
@@ -166,23 +177,40 @@ impl Index<usize> for TaskSlab {
     type Output = Task;
 
     /// The task in `slot`. Panics if the slot is free (a bug in the loop).
+    #[inline]
     fn index(&self, slot: usize) -> &Task {
-        self.get(slot)
-            .unwrap_or_else(|| panic!("task slab: slot {slot} is free"))
+        match self.slot(slot) {
+            Some(Entry::Occupied(task)) => task,
+            _ => panic!("task slab: slot {slot} is free"),
+        }
     }
 }
 
 impl IndexMut<usize> for TaskSlab {
+    #[inline]
     fn index_mut(&mut self, slot: usize) -> &mut Task {
-        self.get_mut(slot)
-            .unwrap_or_else(|| panic!("task slab: slot {slot} is free"))
+        match self
+            .pages
+            .get_mut(slot / PAGE)
+            .and_then(|page| page.get_mut(slot % PAGE))
+        {
+            Some(Entry::Occupied(task)) => task,
+            _ => panic!("task slab: slot {slot} is free"),
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::task::Id;
+    use crate::runtime::task::Id;
+
+    fn key(slot: usize, id: u64) -> TaskKey {
+        TaskKey {
+            slot: slot as u32,
+            generation: id as u16,
+        }
+    }
 
     fn task(id: u64) -> Task {
         Task::new(None, id as u16, Id(id), None)
@@ -197,7 +225,8 @@ mod tests {
         assert_eq!((a, b, c), (0, 1, 2));
         assert_eq!(slab.remove(b).id, Id(2));
         assert_eq!(slab.try_remove(a).map(|t| t.id), Some(Id(1)));
-        assert!(slab.try_remove(a).is_none() && slab.get(a).is_none());
+        assert!(slab.try_remove(a).is_none() && slab.get(key(a, 1)).is_none());
+        assert!(slab.get(key(c, 3)).is_some() && slab.get(key(c, 4)).is_none());
         assert_eq!(slab.iter().count(), 1);
         assert_eq!(slab.insert(task(4)), a);
         assert_eq!(slab.insert(task(5)), b);
@@ -236,7 +265,7 @@ mod tests {
         );
         slab.iter_mut().for_each(|(_, t)| t.polls = 7);
         assert!(slab.iter().all(|(_, t)| t.polls == 7));
-        assert!(slab.get(PAGE * 100).is_none());
+        assert!(slab.get(key(PAGE * 100, 0)).is_none());
     }
 
     #[test]

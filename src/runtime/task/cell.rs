@@ -5,7 +5,7 @@
 //! `Finished(result)` once the future returned (or panicked, or was cancelled), and `Consumed`
 //! after the `JoinHandle` took the result. Everything else about the task (its state, its
 //! cancel counters, its name) lives in the slab entry, [`Task`], whose memory the slab
-//! (`task/slab.rs`) reuses, so the only per-task allocation is this small box.
+//! (`slab.rs`) reuses, so the only per-task allocation is this small box.
 
 use std::any::Any;
 use std::future::Future;
@@ -13,9 +13,8 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll, Waker};
 
-use super::join::JoinError;
 use super::state::State;
-use super::Id;
+use super::{Id, JoinError};
 
 /// The type-erased interface the loop uses to drive a task cell without knowing `F`.
 pub(crate) trait Erased {
@@ -99,7 +98,7 @@ where
     }
 }
 
-/// Cancellation bookkeeping of one task (the rule is in [`crate::task`]'s docs).
+/// Cancellation bookkeeping of one task (the rule is in `oneloop::task`'s docs).
 #[derive(Clone, Copy, Default, Debug)]
 pub(crate) struct CancelState {
     /// asyncio's `cancelling()`: `cancel()` adds one, `uncancel()` takes one away.
@@ -172,14 +171,12 @@ mod tests {
     /// The slab entry is what every live task costs besides its cell, and it is copied on
     /// every spawn: keep it from growing by accident (96 bytes on 64-bit targets today).
     #[test]
-    fn task_entry_and_handle_stay_small() {
+    fn task_entry_stays_small() {
         assert!(
             std::mem::size_of::<Task>() <= 96,
             "Task is {} bytes",
             std::mem::size_of::<Task>()
         );
-        let handle = std::mem::size_of::<crate::JoinHandle<()>>();
-        assert!(handle <= 40, "JoinHandle is {handle} bytes");
     }
 
     /// The cell of an empty future is its one allocation per task: the benchmark's
