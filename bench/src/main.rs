@@ -6,6 +6,7 @@
 
 mod adapter;
 mod alloc;
+mod cpu;
 mod load;
 mod on;
 mod stats;
@@ -486,6 +487,7 @@ const GROUPS: &[Group] = &[
         ],
         run: run_charfinder,
     },
+    cpu::GROUP,
 ];
 
 fn run_echo(rt: Rt, p: &Params) -> Result<Metrics, String> {
