@@ -10,8 +10,8 @@
 //! and `sign` is a few hundred copies of runs instead of 3,483 formatted lines.
 //!
 //! The cost: the text of every line, about 6 MB for the full index, and two tables of
-//! 4 bytes per character. The build writes the lines by hand (no `format!`), adding a few
-//! milliseconds.
+//! 4 bytes per character. The build writes the lines by hand (no `format!`), in the same
+//! pass that reads the names for the postings.
 
 use crate::describe::describe_char;
 
