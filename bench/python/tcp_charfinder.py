@@ -13,8 +13,9 @@ REFERENCE states for the Rust example:
 
 - end of stream closes the connection (the book looped for ever, prompting
   nobody); a last line without `\\n` is still answered first;
-- a line over 64 KiB gets `line too long` and the connection is closed
-  (`asyncio`'s default `limit` is that size; the book let the error escape);
+- a line over 64 KiB (65,536 bytes before its `\\n`: the stream's `limit`)
+  gets `line too long` and the connection is closed (the book let the error
+  escape);
 - Ctrl-C prints `Server shutting down.` (the book's `asyncio.run` printed a
   traceback).
 """
@@ -71,7 +72,7 @@ async def handle_queries(reader, writer):
 async def main(address='127.0.0.1', port=2323):
     port = int(port)
     server = await asyncio.start_server(handle_queries, address, port,
-                                        limit=MAX_LINE + 1)
+                                        limit=MAX_LINE)
     host = server.sockets[0].getsockname()
     print('Serving on {}. Hit CTRL-C to stop.'.format(host))
 
