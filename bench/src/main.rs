@@ -18,6 +18,7 @@
 mod adapter;
 mod alloc;
 mod cli;
+mod cpu;
 mod group;
 mod groups;
 mod load;

@@ -9,18 +9,19 @@
 //!   the shortest list and gallop through the others (searches that resume where the last
 //!   one ended), so `cjk squared` costs the size of the rarest word, not of the 100,000
 //!   characters under `CJK`;
-//! - results are already in code point order;
-//! - names are not stored: [`describe_char`] asks [`unicode_names2`] again, which is
-//!   cheap, and keeps the index at a few MB.
+//! - results are already in code point order, which is also the order of the
+//!   description lines kept beside the postings ([`DescriptionLines`], `lines.rs`): an
+//!   answer is copied from there in runs, never formatted line by line.
 //!
-//! The full index (153,626 characters, 27,399 words, 499,294 postings) builds in 20 to
-//! 40 ms in release mode and holds about 3.3 MB of heap
-//! ([`UnicodeNameIndex::heap_bytes`]), so it is built at start-up and never cached: a
-//! cache would save little and could go stale.
+//! The full index (153,626 characters, 27,399 words, 499,294 postings) builds in a few
+//! tens of milliseconds in release mode and holds about 11 MB of heap
+//! ([`UnicodeNameIndex::heap_bytes`]: 3.3 MB of postings, the rest the lines), so it is
+//! built at start-up and never cached: a cache would save little and could go stale.
 
 use std::collections::HashMap;
 
 use crate::describe::describe_char;
+use crate::lines::DescriptionLines;
 use crate::pystr::repr;
 
 use crate::words::split_words;
@@ -51,6 +52,9 @@ pub struct UnicodeNameIndex {
     /// How many characters were indexed (those with a name), for [`Self::len`]. Not
     /// derivable from `postings` without a pass over every list.
     char_count: usize,
+    /// The description line of every indexed character, ready to copy: what a server
+    /// sends, without formatting anything per query.
+    lines: DescriptionLines,
 }
 
 impl UnicodeNameIndex {
@@ -94,6 +98,7 @@ impl UnicodeNameIndex {
     fn from_sorted_chars<I: IntoIterator<Item = char>>(chars: I) -> Self {
         let mut postings: HashMap<Box<str>, Vec<char>> = HashMap::new();
         let mut char_count = 0;
+        let mut lines = DescriptionLines::new();
         // One buffer for every name: 150,000 names, one allocation.
         let mut name = String::new();
         for c in chars {
@@ -103,6 +108,7 @@ impl UnicodeNameIndex {
             char_count += 1;
             name.clear();
             name.extend(parts);
+            lines.push(c, &name);
             let indexed = CJK_PREFIXES
                 .into_iter()
                 .find(|prefix| name.starts_with(prefix))
@@ -124,9 +130,11 @@ impl UnicodeNameIndex {
             list.shrink_to_fit();
         }
         postings.shrink_to_fit();
+        lines.shrink_to_fit();
         UnicodeNameIndex {
             postings,
             char_count,
+            lines,
         }
     }
 
@@ -171,6 +179,24 @@ impl UnicodeNameIndex {
             .into_iter()
             .filter_map(describe_char)
             .collect()
+    }
+
+    /// The description lines of every indexed character, to copy answers from
+    /// ([`DescriptionLines::copy_lines`]) instead of formatting them.
+    ///
+    /// # Example
+    ///
+    /// ```
+    /// use charindex::UnicodeNameIndex;
+    ///
+    /// let index = UnicodeNameIndex::new();
+    /// let mut answer = Vec::new();
+    /// let found = index.find("registered");
+    /// index.lines().copy_lines(&found, &mut answer, usize::MAX);
+    /// assert_eq!(answer, "U+00AE \t®\tREGISTERED SIGN\r\n".as_bytes());
+    /// ```
+    pub fn lines(&self) -> &DescriptionLines {
+        &self.lines
     }
 
     /// The status line for `count` results of `query`: `No match for Q`,
@@ -269,8 +295,8 @@ impl UnicodeNameIndex {
     }
 
     /// An estimate of the heap memory the index holds, in bytes: the postings lists'
-    /// capacity, the words, and the hash table's buckets (key, value and one control byte
-    /// each, as `hashbrown` lays them out).
+    /// capacity, the words, the hash table's buckets (key, value and one control byte
+    /// each, as `hashbrown` lays them out), and the description lines.
     ///
     /// # Example
     ///
@@ -278,7 +304,7 @@ impl UnicodeNameIndex {
     /// use charindex::UnicodeNameIndex;
     ///
     /// let index = UnicodeNameIndex::new();
-    /// assert!(index.heap_bytes() < 16 * 1024 * 1024);
+    /// assert!(index.heap_bytes() < 24 * 1024 * 1024);
     /// ```
     pub fn heap_bytes(&self) -> usize {
         let bucket = std::mem::size_of::<(Box<str>, Vec<char>)>() + 1;
@@ -288,7 +314,7 @@ impl UnicodeNameIndex {
             .iter()
             .map(|(word, list)| word.len() + list.capacity() * std::mem::size_of::<char>())
             .sum();
-        table + entries
+        table + entries + self.lines.heap_bytes()
     }
 }
 
@@ -459,6 +485,62 @@ mod tests {
             UnicodeNameIndex::status("jabberwocky's vest", 0),
             "No match for \"jabberwocky's vest\""
         );
+    }
+
+    /// The contiguous lines hold, for every indexed character, exactly the line
+    /// `describe_char` formats, and copying them all gives every line in order.
+    #[test]
+    fn every_kept_line_is_what_describe_char_writes() {
+        let index = full();
+        let mut named = Vec::new();
+        let mut expected = String::new();
+        for c in '\u{20}'..=char::MAX {
+            let line = describe_char(c);
+            assert_eq!(index.lines().line(c), line.as_deref(), "{c:?}");
+            if let Some(line) = line {
+                named.push(c);
+                expected.push_str(&line);
+                expected.push_str("\r\n");
+            }
+        }
+        assert_eq!(named.len(), index.lines().len());
+        let mut out = Vec::new();
+        assert_eq!(
+            index.lines().copy_lines(&named, &mut out, usize::MAX),
+            named.len()
+        );
+        assert!(out == expected.as_bytes(), "the copied lines differ");
+    }
+
+    /// Answers copied in chunks of any size are the described lines, each with CRLF.
+    #[test]
+    fn copied_answers_equal_the_described_lines() {
+        for query in [
+            "sign",
+            "braille",
+            "cjk compatibility",
+            "é€",
+            "U+1F525",
+            "jabberwocky",
+        ] {
+            let found = full().find(query);
+            let expected: String = full()
+                .describe(query)
+                .into_iter()
+                .map(|line| line + "\r\n")
+                .collect();
+            for max_len in [0, 100, 4096, 65_536, usize::MAX] {
+                let mut out = Vec::new();
+                let mut rest = &found[..];
+                while !rest.is_empty() {
+                    let before = out.len();
+                    let n = full().lines().copy_lines(rest, &mut out, before + max_len);
+                    assert!(n > 0, "{query} {max_len}");
+                    rest = &rest[n..];
+                }
+                assert!(out == expected.as_bytes(), "{query} {max_len}");
+            }
+        }
     }
 
     #[test]

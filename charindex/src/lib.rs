@@ -26,6 +26,8 @@
 //! - [`query`]: how a query string is read: words, `U+XXXX`, or characters to describe.
 //! - [`words`]: the one tokenizer, shared by names and queries ([`tokenize`]).
 //! - [`describe`]: the description line of one character ([`describe_char`]).
+//! - [`lines`]: every indexed character's description line, made once and kept in one
+//!   buffer ([`DescriptionLines`]), so a server copies answers instead of formatting them.
 //! - [`web`]: what `http_charfinder` writes: the escaped HTML page, the `/chars` JSON,
 //!   the parsing of its `start`/`stop`.
 //! - [`pystr`]: the bits of Python's `str` the protocol is defined by: [`repr`],
@@ -49,6 +51,7 @@
 
 pub mod describe;
 pub mod index;
+pub mod lines;
 pub mod page;
 pub mod pystr;
 pub mod query;
@@ -58,6 +61,7 @@ pub mod words;
 
 pub use describe::describe_char;
 pub use index::UnicodeNameIndex;
+pub use lines::DescriptionLines;
 pub use page::Page;
 pub use pystr::{is_printable, py_isspace, py_strip, repr};
 pub use query::Query;

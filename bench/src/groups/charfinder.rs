@@ -12,10 +12,10 @@ use crate::stats::{self, fmt_num};
 use crate::{sys, watchdog};
 
 /// The tcp_charfinder query mix: small and medium answers, from nothing (`jabberwocky`) to
-/// 357 lines, 16 KB (`black`). Not `cjk` (~100,000 lines) nor `sign` (3,483 lines, 137 KB,
-/// 0.8 ms of `describe_char` alone): one such answer per eight queries would turn the row
-/// into a benchmark of the index code, the same on every runtime. Every client cycles
-/// through the mix.
+/// 357 lines, 16 KB (`black`). Not `cjk` (~100,000 lines) nor `sign` (3,483 lines, 137 KB):
+/// one such answer per eight queries would turn the row into a benchmark of copying the
+/// index's lines, the same on every runtime (the `charfinder_cpu` row has them). Every
+/// client cycles through the mix.
 pub const QUERIES: &[&str] = &[
     "chess black",
     "registered",

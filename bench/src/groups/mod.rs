@@ -33,6 +33,7 @@ pub fn all(scale: Scale) -> Vec<Box<dyn Bench>> {
         Box::new(idle::Idle::new(scale, Shape::Http)),
         Box::new(http::Http::new(scale)),
         Box::new(charfinder::Charfinder::new(scale)),
+        Box::new(crate::cpu::CharfinderCpu::new(scale)),
     ]
 }
 

@@ -5,7 +5,8 @@
 // The protocol per connection, as the example: send `?> ` and flush; read one line of at most
 // 64 KiB; decode (invalid UTF-8 is the query "\x00"); strip as Python's `str.strip()`; log
 // the query; one starting with a control character closes; otherwise stream each
-// description line + CRLF, then the status line + CRLF; then the next prompt, and flush the
+// description line + CRLF (copied in runs from the index's ready-made lines), then the
+// status line + CRLF; then the next prompt, and flush the
 // answer and the prompt together; log.
 // The same index code (`charindex`), one index per server built before it starts.
 //
@@ -20,7 +21,7 @@ use std::io::{self, Write as _};
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use charindex::{describe_char, py_strip, repr, UnicodeNameIndex};
+use charindex::{py_strip, repr, UnicodeNameIndex};
 
 use crate::sys;
 
@@ -146,13 +147,18 @@ async fn handle_queries(
             if query.starts_with(|c: char| c < ' ') {
                 return Ok(());
             }
+            // As the example: runs of the index's ready-made lines, copied straight into
+            // the write buffer, which goes out each time it fills.
             let found = index.find(query);
-            let mut count = 0;
-            for line in found.iter().filter_map(|&ch| describe_char(ch)) {
-                c.write(line.as_bytes()).await?;
-                c.write(CRLF).await?;
-                count += 1;
+            let mut rest = &found[..];
+            while !rest.is_empty() {
+                let written = index.lines().copy_lines(rest, &mut c.out, BUF);
+                rest = &rest[written..];
+                if c.out.len() >= BUF {
+                    c.flush().await?;
+                }
             }
+            let count = found.len();
             c.write(UnicodeNameIndex::status(query, count).as_bytes())
                 .await?;
             c.write(CRLF).await?;
