@@ -20,6 +20,7 @@ mod entry;
 mod handle;
 #[cfg(debug_assertions)]
 mod invariants;
+mod run_queue;
 mod stats;
 pub(crate) mod trace;
 

@@ -6,12 +6,12 @@
 //! async-io's reactor: collect what to do, release the borrow, then do it.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::Waker;
 use std::time::{Duration, Instant};
 
+use super::run_queue::RunQueue;
 use crate::reactor::Reactor;
 use crate::runtime::stats::Counters;
 use crate::runtime::trace::{self, Recorder};
@@ -26,8 +26,8 @@ pub(crate) struct Core {
     pub(crate) id: u16,
     /// Every live task, keyed by slot; the slot is half of a task's address.
     pub(crate) tasks: RefCell<TaskSlab>,
-    /// Slots of `Scheduled` tasks, first in first out.
-    pub(crate) run_queue: RefCell<VecDeque<u32>>,
+    /// Slots of `Scheduled` tasks, first in first out; grows in pages (`run_queue.rs`).
+    pub(crate) run_queue: RefCell<RunQueue>,
     /// Wakers to wake at the start of the next turn, after timers and I/O (`yield_now`,
     /// and tasks that used up their budget).
     pub(crate) deferred: RefCell<Vec<Waker>>,

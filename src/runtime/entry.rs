@@ -5,7 +5,6 @@
 //! left, and let them clean up.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::future::Future;
 use std::io;
 use std::panic;
@@ -198,7 +197,7 @@ impl Builder {
         let core = Core {
             id,
             tasks: RefCell::new(TaskSlab::new()),
-            run_queue: RefCell::new(VecDeque::new()),
+            run_queue: RefCell::new(super::run_queue::RunQueue::new()),
             deferred: RefCell::new(Vec::new()),
             timers: RefCell::new(Wheel::new()),
             epoch: Instant::now(),
