@@ -24,6 +24,7 @@ mod entry;
 mod handle;
 #[cfg(debug_assertions)]
 mod invariants;
+mod run_queue;
 mod stats;
 pub(crate) mod task;
 pub(crate) mod trace;
@@ -87,11 +88,14 @@ pub(crate) fn turn(
     bump(&core.counters.turns, 1); // counted as it begins: `stats()` inside turn 1 says 1
     trace::phase(core, Some(Phase::Wait));
     // 1. How long may we wait?
-    let timeout =
-        wait_timeout(core, started).map_or(max_wait, |t| Some(max_wait.map_or(t, |m| m.min(t))));
-    // 2. Wait for I/O readiness (or a cross-thread wake, or the timeout).
+    let limit = max_wait.and_then(|m| started.checked_add(m));
+    let deadline = match (wait_deadline(core, started), limit) {
+        (Some(deadline), Some(limit)) => Some(deadline.min(limit)),
+        (deadline, limit) => deadline.or(limit),
+    };
+    // 2. Wait for I/O readiness (or a cross-thread wake, or the deadline).
     let mut wakers = std::mem::take(&mut *core.scratch.borrow_mut());
-    let events = core.reactor.poll(timeout, &mut wakers)?;
+    let events = core.reactor.poll(deadline, &mut wakers)?;
     bump(&core.counters.io_events, events as u64);
     trace::phase(core, Some(Phase::Io));
     wake_all(&mut wakers);
@@ -151,29 +155,30 @@ pub(crate) fn turn(
             "[oneloop] turn {}: waited {:.1?} (timeout {}), {events} I/O events, {fired} timers fired, ran {ran} tasks, {} alive",
             core.counters.turns.get(),
             started.elapsed(),
-            timeout.map_or("none".into(), |t| format!("{t:?}")),
+            deadline.map_or("none".into(), |d| format!(
+                "{:?}",
+                d.saturating_duration_since(started)
+            )),
             live_tasks(core),
         );
     }
     Ok(root_panic)
 }
 
-/// Step 1: zero if anything is ready; else up to the earliest deadline; else `None` (forever).
+/// Step 1: `now` (do not block) if anything is ready; else the earliest deadline; else
+/// `None` (forever).
 ///
 /// The wait ends exactly at the earliest *deadline*, not at the wheel's next event, which may
 /// be a cascade (a timer moving down a level) where nothing fires: phase 4's `advance`
 /// performs such cascades on its way, so one due timer costs one wake-up. No rounding here:
-/// the reactor waits with nanosecond precision (DESIGN.md, "Waiting for a timer").
-fn wait_timeout(core: &Core, now: Instant) -> Option<Duration> {
+/// the reactor waits for the instant itself, with nanosecond precision (DESIGN.md, "Waiting
+/// for a timer").
+fn wait_deadline(core: &Core, now: Instant) -> Option<Instant> {
     if !core.run_queue.borrow().is_empty() || !core.deferred.borrow().is_empty() {
-        return Some(Duration::ZERO);
+        return Some(now);
     }
     let tick = core.timers.wheel.borrow_mut().next_deadline()?;
-    Some(
-        core.timers
-            .instant_of_tick(tick)?
-            .saturating_duration_since(now),
-    )
+    core.timers.instant_of_tick(tick)
 }
 
 fn wake_all(wakers: &mut Vec<Waker>) {

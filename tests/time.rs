@@ -103,6 +103,27 @@ fn a_batch_of_due_timers_is_one_wake_up() {
     });
 }
 
+/// Wake-ups for other reasons while a timer is pending (here, other threads finishing
+/// `spawn_blocking` work, each ending the loop's wait) leave the timer armed for its deadline
+/// (the loop does not arm it again for the same deadline): it still ends a wait, never early,
+/// and the loop does not hang waiting for it (the runner's bound would fail the test).
+#[test]
+fn a_pending_timer_outlives_wake_ups_for_other_reasons() {
+    util::run(|| async {
+        let d = Duration::from_millis(60);
+        let start = Instant::now();
+        let sleeper = spawn(sleep(d));
+        task::yield_now().await.unwrap(); // the sleeper has filed its timer
+        for _ in 0..5 {
+            task::spawn_blocking(|| std::thread::sleep(Duration::from_millis(2)))
+                .await
+                .unwrap();
+        }
+        sleeper.await.unwrap().unwrap();
+        assert!(start.elapsed() >= d, "the sleep ended early");
+    });
+}
+
 #[test]
 fn sleep_zero_completes_at_first_poll() {
     util::run(|| async {

@@ -29,7 +29,7 @@ use std::cell::{Cell, RefCell};
 use std::io;
 use std::os::fd::RawFd;
 use std::task::Waker;
-use std::time::Duration;
+use std::time::Instant;
 
 use slab::Slab;
 
@@ -107,17 +107,19 @@ impl Reactor {
         Ok((reactor, unparker))
     }
 
-    /// Waits for events for at most `timeout` (`None`: until one comes) and pushes the wakers
-    /// of the tasks they concern onto `wakers`. Returns how many events arrived.
+    /// Waits for events until `deadline` at the latest (`None`: until one comes; a deadline
+    /// that has passed: only collects what is ready) and pushes the wakers of the tasks they
+    /// concern onto `wakers`. Returns how many events arrived. A deadline rather than a
+    /// timeout, so the wait ends on time however long it took to get here.
     pub(crate) fn poll(
         &self,
-        timeout: Option<Duration>,
+        deadline: Option<Instant>,
         wakers: &mut Vec<Waker>,
     ) -> io::Result<usize> {
         let mut selector = self.selector.borrow_mut();
         let mut sources = self.sources.borrow_mut();
         let mut still_waiting = Vec::new();
-        let count = selector.select(timeout, |token, bits| {
+        let count = selector.select(deadline, |token, bits| {
             if token == UNPARK_TOKEN {
                 return; // the inject queue is drained by the loop right after
             }

@@ -8,7 +8,7 @@
 use std::io;
 use std::os::fd::{BorrowedFd, RawFd};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::Instant;
 
 use polling::{Event, Events, Poller};
 
@@ -43,13 +43,20 @@ impl Selector {
         Ok((selector, Unparker(poller)))
     }
 
+    /// Waits until an event or `deadline` (`None`: until an event; a deadline that has
+    /// passed: not at all), and hands each event's token and readiness to `on_event`.
     pub(crate) fn select(
         &mut self,
-        timeout: Option<Duration>,
+        deadline: Option<Instant>,
         mut on_event: impl FnMut(usize, u8),
     ) -> io::Result<usize> {
         self.events.clear();
-        match self.poller.wait(&mut self.events, timeout) {
+        // On Linux `polling` waits for a deadline on a timerfd of its own, to the nanosecond.
+        let waited = match deadline {
+            Some(deadline) => self.poller.wait_deadline(&mut self.events, deadline),
+            None => self.poller.wait(&mut self.events, None),
+        };
+        match waited {
             Ok(_) => {}
             Err(e) if e.kind() == io::ErrorKind::Interrupted => return Ok(0),
             Err(e) => return Err(e),

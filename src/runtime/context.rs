@@ -10,7 +10,6 @@
 //! async-io's reactor: collect what to do, release the borrow, then do it.
 
 use std::cell::{Cell, RefCell};
-use std::collections::VecDeque;
 use std::io;
 use std::os::fd::RawFd;
 use std::rc::Rc;
@@ -28,6 +27,7 @@ use super::task::Id;
 use super::trace::{self, Recorder};
 use super::BUDGET;
 use crate::reactor::registration::Registration;
+use super::run_queue::RunQueue;
 use crate::reactor::Reactor;
 use crate::time::timers::Timers;
 
@@ -38,8 +38,8 @@ pub(crate) struct Core {
     pub(crate) id: u16,
     /// Every live task, keyed by slot; the slot is half of a task's address.
     pub(crate) tasks: RefCell<TaskSlab>,
-    /// Slots of `Scheduled` tasks, first in first out.
-    pub(crate) run_queue: RefCell<VecDeque<u32>>,
+    /// Slots of `Scheduled` tasks, first in first out; grows in pages (`run_queue.rs`).
+    pub(crate) run_queue: RefCell<RunQueue>,
     /// Wakers to wake at the start of the next turn, after timers and I/O (`yield_now`,
     /// and tasks that used up their budget).
     pub(crate) deferred: RefCell<Vec<Waker>>,
@@ -154,7 +154,7 @@ impl Core {
         Ok(Core {
             id,
             tasks: RefCell::new(TaskSlab::new()),
-            run_queue: RefCell::new(VecDeque::new()),
+            run_queue: RefCell::new(RunQueue::new()),
             deferred: RefCell::new(Vec::new()),
             timers: Rc::new(Timers::new()),
             reactor: Rc::new(reactor),
