@@ -235,7 +235,14 @@ impl<T: Clone> Future for Recv<'_, T> {
                 return Poll::Pending;
             }
         };
-        this.leave();
+        // Something to return, so a send or the last sender's drop happened since this
+        // future queued: both serve the whole queue, so the node is no longer queued and
+        // there is nothing to withdraw (a kept `Broadcast` node is requeued like an `Idle` one).
+        if std::mem::take(&mut this.queued) {
+            debug_assert!(this.receiver.node.is_some_and(|node| {
+                this.receiver.shared.waiters.borrow().outcome(node) != super::Outcome::Waiting
+            }));
+        }
         Poll::Ready(result)
     }
 }
