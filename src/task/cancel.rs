@@ -113,6 +113,7 @@ pub(crate) fn poll_cancelled(waits_on: &'static str) -> Result<(), Cancelled> {
 }
 
 /// A request delivered here, as `Err(Cancelled)`.
+#[inline] // on every cancellation point's path (`poll_proceed`)
 fn take_cancel(core: &Core, slot: u32, waits_on: &'static str) -> bool {
     let taken = take_request(core, slot, waits_on);
     if taken {
@@ -124,6 +125,7 @@ fn take_cancel(core: &Core, slot: u32, waits_on: &'static str) -> bool {
 
 /// Consumes one undelivered request of the task in `slot` unless it is inside `shield`,
 /// and counts it in `requests_taken`; records what the task waits on either way.
+#[inline] // on every cancellation point's path (`poll_proceed`)
 fn take_request(core: &Core, slot: u32, waits_on: &'static str) -> bool {
     let mut tasks = core.tasks.borrow_mut();
     let Some(task) = tasks.get_mut(slot as usize) else {
