@@ -142,21 +142,25 @@ impl WaitList {
         self.tail = NIL;
     }
 
-    /// Queues node `key` again, at the tail, after it was served or withdrawn and kept (see
-    /// the module docs). Its waker is refreshed; the one it replaced is returned, for the
-    /// caller to drop outside its borrow (as [`update_waker`](WaitList::update_waker)).
+    /// Keeps node `key` waiting: a node still queued keeps its place, one that was served
+    /// or withdrawn and kept (see the module docs) goes back at the tail. Either way its
+    /// waker is refreshed (cloned only if the old one would not wake the same task); the one
+    /// it replaced is returned, for the caller to drop outside its borrow (as
+    /// [`update_waker`](WaitList::update_waker)).
     #[must_use = "drop the old waker after releasing the borrow"]
     pub(crate) fn requeue(&mut self, key: usize, waker: &Waker) -> Option<Waker> {
-        debug_assert_ne!(self.nodes[key].outcome, Outcome::Waiting, "already queued");
         let tail = self.tail;
         let node = &mut self.nodes[key];
-        node.prev = tail;
-        node.next = NIL;
-        node.outcome = Outcome::Waiting;
         let replaced = match &mut node.waker {
             Some(old) if old.will_wake(waker) => None,
             slot => slot.replace(waker.clone()),
         };
+        if node.outcome == Outcome::Waiting {
+            return replaced;
+        }
+        node.prev = tail;
+        node.next = NIL;
+        node.outcome = Outcome::Waiting;
         match tail {
             NIL => self.head = key,
             tail => self.nodes[tail].next = key,
@@ -300,9 +304,16 @@ mod tests {
         assert!(list.requeue(a, &w).is_none());
         let other = noop();
         assert!(
-            list.update_waker(a, &other).is_some(),
+            list.requeue(a, &other).is_some(),
             "another task's waker replaces it"
         );
+        assert!(
+            list.requeue(a, &other).is_none(),
+            "still queued: keeps its place"
+        );
+        assert!(list.pop_front(Outcome::Broadcast).is_some());
+        assert!(list.is_empty(), "a was queued once, not twice");
+        assert!(list.requeue(a, &w).is_none(), "served: its waker was taken");
         assert_eq!(list.withdraw(a), Outcome::Waiting);
         assert!(list.is_empty());
         assert_eq!(list.nodes.len(), 2, "a and b: no node was added");

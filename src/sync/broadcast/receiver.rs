@@ -215,12 +215,10 @@ impl<T: Clone> Future for Recv<'_, T> {
             Err(TryRecvError::Empty) => {
                 let mut waiters = receiver.shared.waiters.borrow_mut();
                 let replaced = match receiver.node {
-                    Some(node) if waiters.outcome(node) == super::Outcome::Waiting => {
-                        waiters.update_waker(node, cx.waker())
-                    }
                     // Served (or withdrawn) and nothing to read: the common case of a
                     // receiver's next wait, or a poll the wake-up was not for (e.g. from a
-                    // combinator). The same node goes back to the tail.
+                    // combinator); the same node goes back to the tail. Still queued (a
+                    // second poll of the same wait): it keeps its place.
                     Some(node) => waiters.requeue(node, cx.waker()),
                     None => {
                         receiver.node = Some(waiters.push_back(cx.waker(), 1));
