@@ -264,3 +264,73 @@ async fn a_recv_dropped_inside_select_loses_nothing() {
     tx.send("later").unwrap();
     assert_eq!(rx.recv().await, Ok("later"));
 }
+
+/// How many times the task `id` was polled so far.
+fn polls_of(id: oneloop::task::Id) -> u32 {
+    oneloop::runtime::tasks()
+        .into_iter()
+        .find(|t| t.id == id)
+        .map_or(0, |t| t.polls)
+}
+
+#[oneloop::test]
+async fn receivers_waiting_message_after_message_are_woken_once_each_in_queue_order() {
+    // Each receiver keeps one wait-list node for its life: after a wake-up it queues again
+    // at the tail, so the order of the first wait holds for every later one.
+    let (tx, rx) = broadcast::channel(4);
+    let log = Rc::new(RefCell::new(Vec::new()));
+    let tasks: Vec<_> = (0..4)
+        .map(|i| {
+            let mut rx = rx.resubscribe();
+            let log = Rc::clone(&log);
+            spawn(async move {
+                while let Ok(m) = rx.recv().await {
+                    log.borrow_mut().push((m, i));
+                }
+            })
+        })
+        .collect();
+    drop(rx);
+    settle().await;
+    let before: Vec<u32> = tasks.iter().map(|t| polls_of(t.id())).collect();
+    for m in 0..3 {
+        tx.send(m).unwrap();
+        settle().await;
+    }
+    let after: Vec<u32> = tasks.iter().map(|t| polls_of(t.id())).collect();
+    for (b, a) in before.iter().zip(&after) {
+        assert_eq!(a - b, 3, "one poll per message: no spurious wake-up");
+    }
+    drop(tx);
+    for task in tasks {
+        bounded("a receiver", task).await.unwrap();
+    }
+    let expected: Vec<_> = (0..3).flat_map(|m| (0..4).map(move |i| (m, i))).collect();
+    assert_eq!(*log.borrow(), expected);
+}
+
+#[oneloop::test]
+async fn a_recv_dropped_while_waiting_is_not_woken_by_the_next_send() {
+    let (tx, mut rx) = broadcast::channel(4);
+    let (go_tx, mut go_rx) = broadcast::channel::<()>(1);
+    let task = spawn(async move {
+        let gave_up = oneloop::select! {
+            _ = rx.recv() => false,
+            _ = yield_now() => true,
+        };
+        assert!(gave_up, "nothing was sent yet");
+        go_rx.recv().await.unwrap(); // waits elsewhere; `rx` keeps its node, withdrawn
+        rx.recv().await
+    });
+    settle().await;
+    let polls = polls_of(task.id());
+    tx.send(1).unwrap();
+    settle().await;
+    assert_eq!(
+        polls_of(task.id()),
+        polls,
+        "the withdrawn node was not woken"
+    );
+    go_tx.send(()).unwrap();
+    assert_eq!(bounded("task", task).await.unwrap(), Ok(1));
+}

@@ -247,17 +247,25 @@ fn json_str(s: &str) -> String {
 /// Runs `f` on the recorder, if this loop has one: the one branch a hook costs when off.
 /// Hooks run at most once per phase of a turn, twice per poll and once per wake that
 /// queues a task.
+/// Only the check is inlined into the loop's hot paths (the hooks called per poll and per
+/// wake are `#[inline]`); the recording itself stays out of line.
 #[inline]
 fn with(core: &Core, f: impl FnOnce(&mut Recorder)) {
-    if !core.tracing {
-        return;
+    if core.tracing {
+        record(core, f);
     }
+}
+
+#[cold]
+#[inline(never)]
+fn record(core: &Core, f: impl FnOnce(&mut Recorder)) {
     if let Some(recorder) = core.recorder.borrow_mut().as_deref_mut() {
         f(recorder);
     }
 }
 
 /// Phase `next` of the turn begins (and the phase before it ends); `None` ends the turn.
+#[inline]
 pub(crate) fn phase(core: &Core, next: Option<Phase>) {
     with(core, |r| {
         let now = Instant::now();
@@ -299,6 +307,7 @@ pub(crate) fn spawned(core: &Core, slot: u32) {
 }
 
 /// The task in `slot` was put on the run queue by a wake: the tail of an arrow.
+#[inline]
 pub(crate) fn scheduled(core: &Core, slot: u32) {
     with(core, |r| scheduled_in(r, slot));
 }
@@ -316,6 +325,7 @@ fn scheduled_in(r: &mut Recorder, slot: u32) {
 }
 
 /// The task `id` in `slot` is about to be polled.
+#[inline]
 pub(crate) fn poll_begins(core: &Core, slot: u32, id: u64) {
     with(core, |r| {
         let now = Instant::now();
@@ -330,6 +340,7 @@ pub(crate) fn poll_begins(core: &Core, slot: u32, id: u64) {
 }
 
 /// The poll that [`poll_begins`] announced has returned.
+#[inline]
 pub(crate) fn poll_ends(core: &Core) {
     with(core, |r| {
         if let Some((id, began)) = r.polling.take() {

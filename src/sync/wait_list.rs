@@ -12,6 +12,10 @@
 //! "no waiter is lost" possible: a future that was granted a permit and is dropped before it
 //! could see it finds `Outcome::Granted` in its node, and gives the permit on.
 //!
+//! A waiter that waits over and over (a broadcast receiver) may keep its node for its whole
+//! life: [`WaitList::withdraw`] takes it out of the queue without freeing it, and
+//! [`WaitList::requeue`] puts it back at the tail, so a wait costs no slab insert or removal.
+//!
 //! Where tokio uses an intrusive list of nodes that live inside the futures themselves (no
 //! slab, but `unsafe` pinning and atomics), a slab keeps this safe and obvious at the cost of
 //! one indirection.
@@ -35,6 +39,9 @@ pub(crate) enum Outcome {
     Broadcast,
     /// The primitive was closed while it waited.
     Closed,
+    /// Kept in the slab between two waits by a waiter that reuses its node
+    /// ([`WaitList::withdraw`]): not in the queue, nothing to pass on.
+    Idle,
 }
 
 /// One waiter.
@@ -118,6 +125,62 @@ impl WaitList {
         node.waker.take()
     }
 
+    /// Serves every waiter at once with `outcome` (a broadcast: `Event::set`, a channel
+    /// send), in queue order, in one pass under one borrow. Their wakers are appended to
+    /// `wakers`, to be woken *after* the caller has released its borrow of the list.
+    pub(crate) fn drain_all(&mut self, outcome: Outcome, wakers: &mut Vec<Waker>) {
+        let mut key = self.head;
+        while key != NIL {
+            let node = &mut self.nodes[key];
+            key = node.next;
+            node.prev = NIL;
+            node.next = NIL;
+            node.outcome = outcome;
+            wakers.extend(node.waker.take());
+        }
+        self.head = NIL;
+        self.tail = NIL;
+    }
+
+    /// Keeps node `key` waiting: a node still queued keeps its place, one that was served
+    /// or withdrawn and kept (see the module docs) goes back at the tail. Either way its
+    /// waker is refreshed (cloned only if the old one would not wake the same task); the one
+    /// it replaced is returned, for the caller to drop outside its borrow (as
+    /// [`update_waker`](WaitList::update_waker)).
+    #[must_use = "drop the old waker after releasing the borrow"]
+    pub(crate) fn requeue(&mut self, key: usize, waker: &Waker) -> Option<Waker> {
+        let tail = self.tail;
+        let node = &mut self.nodes[key];
+        let replaced = match &mut node.waker {
+            Some(old) if old.will_wake(waker) => None,
+            slot => slot.replace(waker.clone()),
+        };
+        if node.outcome == Outcome::Waiting {
+            return replaced;
+        }
+        node.prev = tail;
+        node.next = NIL;
+        node.outcome = Outcome::Waiting;
+        match tail {
+            NIL => self.head = key,
+            tail => self.nodes[tail].next = key,
+        }
+        self.tail = key;
+        replaced
+    }
+
+    /// Takes node `key` out of the queue if it is still waiting, but keeps it (marked
+    /// `Idle`) for a later [`requeue`](WaitList::requeue). Returns the outcome it had, so a
+    /// caller whose waiters can be granted something may pass it on.
+    pub(crate) fn withdraw(&mut self, key: usize) -> Outcome {
+        let outcome = self.nodes[key].outcome;
+        if outcome == Outcome::Waiting {
+            self.unlink(key);
+        }
+        self.nodes[key].outcome = Outcome::Idle;
+        outcome
+    }
+
     /// Where waiter `key` stands.
     pub(crate) fn outcome(&self, key: usize) -> Outcome {
         self.nodes[key].outcome
@@ -199,5 +262,61 @@ mod tests {
         assert_eq!(list.remove(a), Outcome::Granted);
         assert_eq!(list.remove(c), Outcome::Closed);
         assert!(list.nodes.is_empty());
+    }
+
+    #[test]
+    fn drain_all_serves_everyone_in_order_and_empties_the_queue() {
+        let mut list = WaitList::new();
+        let w = noop();
+        let keys: Vec<usize> = (0..3).map(|_| list.push_back(&w, 1)).collect();
+        let mut wakers = Vec::new();
+        list.drain_all(Outcome::Broadcast, &mut wakers);
+        assert_eq!(wakers.len(), 3);
+        assert!(list.is_empty());
+        for key in keys {
+            assert_eq!(list.outcome(key), Outcome::Broadcast);
+        }
+        list.drain_all(Outcome::Broadcast, &mut wakers);
+        assert_eq!(wakers.len(), 3, "nobody left to serve");
+    }
+
+    #[test]
+    fn a_kept_node_is_withdrawn_and_requeued_at_the_tail_without_a_new_slot() {
+        let mut list = WaitList::new();
+        let w = noop();
+        let a = list.push_back(&w, 1);
+        let b = list.push_back(&w, 1);
+        assert_eq!(list.withdraw(a), Outcome::Waiting);
+        assert_eq!(list.outcome(a), Outcome::Idle);
+        assert!(
+            list.requeue(a, &w).is_none(),
+            "same waker: nothing replaced"
+        );
+        assert!(list.pop_front(Outcome::Broadcast).is_some());
+        assert_eq!(
+            list.outcome(b),
+            Outcome::Broadcast,
+            "b is ahead of the requeued a"
+        );
+        assert_eq!(list.outcome(a), Outcome::Waiting);
+        // Served, then queued again: its waker was taken by the serve, so none is replaced.
+        assert!(list.pop_front(Outcome::Broadcast).is_some());
+        assert!(list.requeue(a, &w).is_none());
+        let other = noop();
+        assert!(
+            list.requeue(a, &other).is_some(),
+            "another task's waker replaces it"
+        );
+        assert!(
+            list.requeue(a, &other).is_none(),
+            "still queued: keeps its place"
+        );
+        assert!(list.pop_front(Outcome::Broadcast).is_some());
+        assert!(list.is_empty(), "a was queued once, not twice");
+        assert!(list.requeue(a, &w).is_none(), "served: its waker was taken");
+        assert_eq!(list.withdraw(a), Outcome::Waiting);
+        assert!(list.is_empty());
+        assert_eq!(list.nodes.len(), 2, "a and b: no node was added");
+        assert_eq!(list.withdraw(b), Outcome::Broadcast);
     }
 }

@@ -109,6 +109,7 @@ pub(crate) fn poll_cancelled(waits_on: &'static str) -> Result<(), Cancelled> {
 }
 
 /// A request delivered here, as `Err(Cancelled)`.
+#[inline] // on every cancellation point's path (`poll_proceed`)
 fn take_cancel(core: &Core, task: TaskKey, waits_on: &'static str) -> bool {
     let Some(id) = take_request(core, task, waits_on) else {
         return false;
@@ -121,6 +122,7 @@ fn take_cancel(core: &Core, task: TaskKey, waits_on: &'static str) -> bool {
 /// Consumes one undelivered request of the task `key` unless it is inside `shield`, and
 /// counts it in `requests_taken`; records what the task waits on either way. Returns the
 /// task's id if a request was taken.
+#[inline] // on every cancellation point's path (`poll_proceed`)
 fn take_request(core: &Core, key: TaskKey, waits_on: &'static str) -> Option<u64> {
     let mut tasks = core.tasks.borrow_mut();
     let task = tasks.get_mut(key)?;

@@ -11,7 +11,10 @@
 //!
 //! Receivers with nothing to read wait in a `WaitList`; a send (or the last sender
 //! going) wakes them all, marked `Broadcast`: the message stays in the ring, so a waiter
-//! cancelled after its wake-up has nothing to pass on, and loses nothing.
+//! cancelled after its wake-up has nothing to pass on, and loses nothing. A receiver waits
+//! for every message in the common fan-out, so it keeps its node in the list for its whole
+//! life (withdrawn between waits, requeued for the next), and a send serves the whole queue
+//! in one pass: a wait allocates nothing, and a send borrows the list once.
 //!
 //! Where tokio rounds `capacity` up to a power of two (it indexes its ring with a mask), this
 //! ring holds exactly `capacity` messages.
@@ -37,6 +40,7 @@ use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::fmt;
 use std::rc::Rc;
+use std::task::Waker;
 
 pub use receiver::{Receiver, Recv};
 
@@ -60,6 +64,7 @@ pub fn channel<T: Clone>(capacity: usize) -> (Sender<T>, Receiver<T>) {
         senders: Cell::new(1),
         receivers: Cell::new(0),
         waiters: RefCell::new(WaitList::new()),
+        wake_buffer: Cell::new(Vec::new()),
     });
     let rx = Receiver::new(Rc::clone(&shared), 0);
     (Sender { shared }, rx)
@@ -89,6 +94,10 @@ pub(crate) struct Shared<T> {
     receivers: Cell<usize>,
     /// Receivers waiting for the next message, all woken by each send.
     waiters: RefCell<WaitList>,
+    /// The wakers of one send's waiters, between taking them from `waiters` and waking them:
+    /// kept so a warmed-up channel wakes without allocating. Taken (left empty) while in
+    /// use, so a send from inside a wake-up simply gets a fresh one.
+    wake_buffer: Cell<Vec<Waker>>,
 }
 
 impl<T> Shared<T> {
@@ -146,15 +155,17 @@ impl<T> Shared<T> {
         drop(done); // outside the borrow: a message's destructor may use the channel
     }
 
-    /// Wakes every waiting receiver, with the list's borrow released for each wake.
+    /// Wakes every waiting receiver: collects their wakers under one borrow of the list,
+    /// releases it, then wakes them (a waker may do anything, even send on this channel).
     fn wake_all(&self) {
-        loop {
-            let waker = self.waiters.borrow_mut().pop_front(Outcome::Broadcast);
-            match waker {
-                Some(waker) => waker.wake(),
-                None => break,
-            }
+        let mut wakers = self.wake_buffer.take();
+        self.waiters
+            .borrow_mut()
+            .drain_all(Outcome::Broadcast, &mut wakers);
+        for waker in wakers.drain(..) {
+            waker.wake();
         }
+        self.wake_buffer.set(wakers);
     }
 }
 

@@ -35,12 +35,19 @@ pub struct Receiver<T> {
     shared: Rc<Shared<T>>,
     /// The position of the next message this receiver wants.
     next: u64,
+    /// Its node in the channel's wait list, made by its first wait and kept until it drops:
+    /// queued while a `recv` waits, withdrawn (`Idle`) or served (`Broadcast`) between.
+    node: Option<usize>,
 }
 
 impl<T> Receiver<T> {
     pub(super) fn new(shared: Rc<Shared<T>>, next: u64) -> Receiver<T> {
         shared.receivers.set(shared.receivers.get() + 1);
-        Receiver { shared, next }
+        Receiver {
+            shared,
+            next,
+            node: None,
+        }
     }
 
     /// Messages sent that this receiver has not seen yet, counting those it will be told it
@@ -121,7 +128,7 @@ impl<T: Clone> Receiver<T> {
     pub fn recv(&mut self) -> Recv<'_, T> {
         Recv {
             receiver: self,
-            key: None,
+            queued: false,
         }
     }
 
@@ -144,6 +151,10 @@ impl<T: Clone> Receiver<T> {
 
 impl<T> Drop for Receiver<T> {
     fn drop(&mut self) {
+        if let Some(node) = self.node.take() {
+            // Never queued here (its `Recv` withdrew it) unless a `Recv` was leaked.
+            self.shared.waiters.borrow_mut().remove(node);
+        }
         self.shared.forget_receiver(self.next);
     }
 }
@@ -169,18 +180,20 @@ impl<T> fmt::Debug for Receiver<T> {
 /// ```
 #[must_use = "futures do nothing unless awaited"]
 pub struct Recv<'a, T> {
-    /// The receiver (its position moves as it receives).
+    /// The receiver (its position moves as it receives; it owns the wait-list node).
     receiver: &'a mut Receiver<T>,
-    /// Its ticket in the channel's wait list, while it waits.
-    key: Option<usize>,
+    /// Has this future queued the receiver's node (so it must withdraw it when it ends)?
+    queued: bool,
 }
 
 impl<T> Recv<'_, T> {
-    /// Leaves the wait list. A waiter is only ever woken with everyone else (`Broadcast`):
-    /// it holds no grant to pass on.
+    /// Leaves the wait list, keeping the receiver's node for its next wait. A waiter is
+    /// only ever woken with everyone else (`Broadcast`): it holds no grant to pass on.
     fn leave(&mut self) {
-        if let Some(key) = self.key.take() {
-            self.receiver.shared.waiters.borrow_mut().remove(key);
+        if std::mem::take(&mut self.queued) {
+            if let Some(node) = self.receiver.node {
+                self.receiver.shared.waiters.borrow_mut().withdraw(node);
+            }
         }
     }
 }
@@ -201,28 +214,33 @@ impl<T: Clone> Future for Recv<'_, T> {
             Err(TryRecvError::Closed) => Err(RecvError::Closed),
             Err(TryRecvError::Empty) => {
                 let mut waiters = receiver.shared.waiters.borrow_mut();
-                let replaced = match this.key {
-                    Some(key) if waiters.outcome(key) == super::Outcome::Waiting => {
-                        waiters.update_waker(key, cx.waker())
-                    }
-                    stale => {
-                        // Served already, yet nothing to read (a poll the wake-up was not
-                        // for, e.g. from a combinator): queue again.
-                        if let Some(key) = stale {
-                            waiters.remove(key);
-                        }
-                        this.key = Some(waiters.push_back(cx.waker(), 1));
+                let replaced = match receiver.node {
+                    // Served (or withdrawn) and nothing to read: the common case of a
+                    // receiver's next wait, or a poll the wake-up was not for (e.g. from a
+                    // combinator); the same node goes back to the tail. Still queued (a
+                    // second poll of the same wait): it keeps its place.
+                    Some(node) => waiters.requeue(node, cx.waker()),
+                    None => {
+                        receiver.node = Some(waiters.push_back(cx.waker(), 1));
                         None
                     }
                 };
                 drop(waiters);
                 drop(replaced); // outside the borrow
+                this.queued = true;
 
                 // Woken by the next send, or by the last sender going away.
                 return Poll::Pending;
             }
         };
-        this.leave();
+        // Something to return, so a send or the last sender's drop happened since this
+        // future queued: both serve the whole queue, so the node is no longer queued and
+        // there is nothing to withdraw (a kept `Broadcast` node is requeued like an `Idle` one).
+        if std::mem::take(&mut this.queued) {
+            debug_assert!(this.receiver.node.is_some_and(|node| {
+                this.receiver.shared.waiters.borrow().outcome(node) != super::Outcome::Waiting
+            }));
+        }
         Poll::Ready(result)
     }
 }
@@ -236,7 +254,7 @@ impl<T> Drop for Recv<'_, T> {
 impl<T> fmt::Debug for Recv<'_, T> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Recv")
-            .field("waiting", &self.key.is_some())
+            .field("waiting", &self.queued)
             .finish()
     }
 }

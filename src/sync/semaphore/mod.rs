@@ -298,7 +298,7 @@ impl Semaphore {
         match outcome {
             Outcome::Granted => self.release(wait.need as usize),
             Outcome::Waiting => self.release(0),
-            Outcome::Broadcast | Outcome::Closed => {}
+            Outcome::Broadcast | Outcome::Closed | Outcome::Idle => {}
         }
     }
 }

@@ -31,7 +31,7 @@ use std::fmt;
 use std::future::Future;
 use std::pin::Pin;
 use std::rc::Rc;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 pub use receiver::{Changed, Receiver, Ref};
 
@@ -55,6 +55,7 @@ pub fn channel<T>(init: T) -> (Sender<T>, Receiver<T>) {
         receivers: Cell::new(0),
         rx_waiters: RefCell::new(WaitList::new()),
         tx_waiters: RefCell::new(WaitList::new()),
+        wake_buffer: Cell::new(Vec::new()),
     });
     let rx = Receiver::new(Rc::clone(&shared), 0);
     (Sender { shared }, rx)
@@ -74,17 +75,20 @@ pub(crate) struct Shared<T> {
     rx_waiters: RefCell<WaitList>,
     /// Senders waiting in `closed()`, all woken when the last receiver goes.
     tx_waiters: RefCell<WaitList>,
+    /// The wakers of one wake-up of a whole list, kept so a warmed-up channel wakes without
+    /// allocating (taken while in use: a send from inside a wake-up gets a fresh one).
+    wake_buffer: Cell<Vec<Waker>>,
 }
 
-/// Wakes everyone in `list`, never with the list borrowed (a waker may do anything).
-fn wake_all(list: &RefCell<WaitList>) {
-    loop {
-        let waker = list.borrow_mut().pop_front(Outcome::Broadcast);
-        match waker {
-            Some(waker) => waker.wake(),
-            None => break,
-        }
+/// Wakes everyone in `list`: their wakers are collected in one pass under one borrow, and
+/// woken once it is released (a waker may do anything). `buffer` lends the `Vec`.
+fn wake_all(list: &RefCell<WaitList>, buffer: &Cell<Vec<Waker>>) {
+    let mut wakers = buffer.take();
+    list.borrow_mut().drain_all(Outcome::Broadcast, &mut wakers);
+    for waker in wakers.drain(..) {
+        waker.wake();
     }
+    buffer.set(wakers);
 }
 
 /// Queues (or refreshes) a waiter of `list` whose ticket is `key`. A waiter already woken
@@ -192,7 +196,7 @@ impl<T> Sender<T> {
             self.shared
                 .version
                 .set(self.shared.version.get().wrapping_add(1));
-            wake_all(&self.shared.rx_waiters);
+            wake_all(&self.shared.rx_waiters, &self.shared.wake_buffer);
         }
         modified
     }
@@ -311,7 +315,7 @@ impl<T> Drop for Sender<T> {
         let senders = self.shared.senders.get() - 1;
         self.shared.senders.set(senders);
         if senders == 0 {
-            wake_all(&self.shared.rx_waiters); // their `changed()` now fails with `Closed`
+            wake_all(&self.shared.rx_waiters, &self.shared.wake_buffer); // their `changed()` now fails with `Closed`
         }
     }
 }

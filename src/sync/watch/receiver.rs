@@ -224,7 +224,7 @@ impl<T> Drop for Receiver<T> {
         let receivers = self.shared.receivers.get() - 1;
         self.shared.receivers.set(receivers);
         if receivers == 0 {
-            super::wake_all(&self.shared.tx_waiters); // `Sender::closed()` returns
+            super::wake_all(&self.shared.tx_waiters, &self.shared.wake_buffer); // `Sender::closed()` returns
         }
     }
 }
