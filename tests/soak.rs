@@ -15,8 +15,6 @@
 //! default 3 / 2), `SOAK_WRAP` (a command put before the server, such as `valgrind ...`; the
 //! memory bound is then not checked, as valgrind's own memory dominates).
 
-mod example_util;
-
 use std::io::{self, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::process::Command;
@@ -26,7 +24,8 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use charindex::{py_strip, UnicodeNameIndex};
-use example_util::{example_binary, example_exists, Server, TIMEOUT};
+use testkit::example::{example_binary, example_exists, Server};
+use testkit::limit;
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -114,7 +113,7 @@ fn soak(example: &str, args: &[&str], protocol: impl Protocol) {
          fds {base_fds} at rest, {after_warm_fds} after warm-up, {end_fds} at the end; \
          VmRSS {warm_rss} KiB warm, {end_rss} KiB at the end"
     );
-    let status = server.interrupt_and_wait(TIMEOUT);
+    let status = server.interrupt_and_wait(limit());
     if let Some(first) = tally.first_failure.lock().unwrap().take() {
         panic!(
             "{failed} of {} good sessions failed; the first: {first}",
@@ -195,9 +194,9 @@ impl Rng {
 }
 
 fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
-    let stream = TcpStream::connect_timeout(&addr, TIMEOUT)?;
-    stream.set_read_timeout(Some(TIMEOUT))?;
-    stream.set_write_timeout(Some(TIMEOUT))?;
+    let stream = TcpStream::connect_timeout(&addr, limit())?;
+    stream.set_read_timeout(Some(limit()))?;
+    stream.set_write_timeout(Some(limit()))?;
     Ok(stream)
 }
 

@@ -3,15 +3,14 @@
 //! test knows each client's own address, so the log says which process served which client.
 //! Ctrl-C on the first process stops both, each cleanly.
 
-mod example_util;
-
 use std::collections::{HashMap, HashSet};
 use std::io::{Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::process::Command;
 use std::time::Duration;
 
-use example_util::{example_binary, Server, TIMEOUT};
+use testkit::example::{example_binary, Server};
+use testkit::limit;
 
 /// Connections made: the kernel picks a listener by a hash of each connection's addresses,
 /// so 64 connections all landing on one of two workers has a chance of 2^-63.
@@ -49,8 +48,8 @@ fn two_workers_share_the_port_and_both_answer() {
 
     let mut clients = Vec::new();
     for _ in 0..CLIENTS {
-        let mut stream = TcpStream::connect_timeout(&server.addr, TIMEOUT).expect("connect");
-        stream.set_read_timeout(Some(TIMEOUT)).unwrap();
+        let mut stream = TcpStream::connect_timeout(&server.addr, limit()).expect("connect");
+        stream.set_read_timeout(Some(limit())).unwrap();
         stream.write_all(b"registered\r\n").unwrap();
         stream.shutdown(Shutdown::Write).unwrap();
         let mut answer = String::new();
