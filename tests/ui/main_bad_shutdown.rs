@@ -1,3 +1,3 @@
-// `shutdown` takes `"drop"` or `"cancel"`, nothing else.
+//! `shutdown` takes `"drop"` or `"cancel"`, nothing else.
 #[oneloop::main(shutdown = "later")]
 async fn main() {}

@@ -1,4 +1,4 @@
-// `#[oneloop::main]` on something that is not a function.
+//! `#[oneloop::main]` on something that is not a function.
 #[oneloop::main]
 struct Main;
 

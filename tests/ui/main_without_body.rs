@@ -1,3 +1,3 @@
-// `#[oneloop::main]` on a function declared without a body.
+//! `#[oneloop::main]` on a function declared without a body.
 #[oneloop::main]
 async fn main();

@@ -1,5 +1,5 @@
-// A `select!` branch must read `<pattern> = <future> => <body>,` (or `else => <body>`):
-// this one has no future.
+//! A `select!` branch must read `<pattern> = <future> => <body>,` (or `else => <body>`):
+//! this one has no future.
 fn main() {
     oneloop::run(async {
         let n: u8 = oneloop::select! {

@@ -1,4 +1,4 @@
-// `shutdown` takes `"drop"` or `"cancel"`, nothing else.
+//! `shutdown` takes `"drop"` or `"cancel"`, nothing else.
 #[oneloop::test(shutdown = "never")]
 async fn bad_shutdown() {}
 

@@ -1,4 +1,4 @@
-// `#[oneloop::test]` on a function that is not `async`.
+//! `#[oneloop::test]` on a function that is not `async`.
 #[oneloop::test]
 fn not_async() {}
 
