@@ -11,19 +11,22 @@
 //! the figure after the warm-up phase, and SIGINT makes it exit with status 0 (valgrind's
 //! exit status, when wrapped, which is 1 on any error or definite leak).
 //!
+//! The harness is here; each server's client side (a [`Protocol`]: what a good session
+//! sends and expects, how a rude one misbehaves) is in `tests/soak/`.
+//!
 //! Environment: `SOAK_SECS` (default 10), `SOAK_GOOD` / `SOAK_RUDE` (client threads,
 //! default 3 / 2), `SOAK_WRAP` (a command put before the server, such as `valgrind ...`; the
 //! memory bound is then not checked, as valgrind's own memory dominates).
 
-use std::io::{self, ErrorKind, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::io::{self, ErrorKind, Read};
+use std::net::{SocketAddr, TcpStream};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use charindex::{py_strip, UnicodeNameIndex};
+use charindex::UnicodeNameIndex;
 use testkit::example::{example_binary, example_exists, Server};
 use testkit::limit;
 
@@ -248,98 +251,11 @@ fn vanish(mut stream: TcpStream, rng: &mut Rng) {
     }
 }
 
-// ---------------------------------------------------------------------------------------
-// tcp_charfinder
-// ---------------------------------------------------------------------------------------
-
-struct Charfinder;
-
-const QUERIES: &[&str] = &[
-    "registered",
-    "chess black",
-    "sign dollar",
-    "U+1F525",
-    "cat face",
-    "é€",
-    "xyzzy nothing",
-];
-
+/// The index the charfinder servers use, built once, from which their answers are known.
 fn index() -> &'static UnicodeNameIndex {
     static INDEX: OnceLock<UnicodeNameIndex> = OnceLock::new();
     INDEX.get_or_init(UnicodeNameIndex::new)
 }
-
-/// The answer to one query line, with the next prompt.
-fn charfinder_answer(query: &str) -> Vec<u8> {
-    let query = py_strip(query);
-    let lines = index().describe(query);
-    let mut out = String::new();
-    for line in &lines {
-        out.push_str(line);
-        out.push_str("\r\n");
-    }
-    out.push_str(&UnicodeNameIndex::status(query, lines.len()));
-    out.push_str("\r\n?> ");
-    out.into_bytes()
-}
-
-impl Protocol for Charfinder {
-    fn good(&self, addr: SocketAddr, rng: &mut Rng) -> Result<(), String> {
-        let mut stream = connect(addr).map_err(|e| format!("connect: {e}"))?;
-        expect(&mut stream, b"?> ", "the first prompt")?;
-        for _ in 0..1 + rng.below(3) {
-            let query = QUERIES[rng.below(QUERIES.len() as u64) as usize];
-            stream
-                .write_all(format!("{query}\r\n").as_bytes())
-                .map_err(|e| format!("send {query:?}: {e}"))?;
-            expect(&mut stream, &charfinder_answer(query), query)?;
-        }
-        stream
-            .shutdown(Shutdown::Write)
-            .map_err(|e| format!("shutdown: {e}"))?;
-        expect_eof(&mut stream, "after the end of stream")
-    }
-
-    fn rude(&self, addr: SocketAddr, rng: &mut Rng) {
-        let Ok(mut stream) = connect(addr) else {
-            return;
-        };
-        let _ = match rng.below(5) {
-            0 => Ok(()), // gone at once
-            // A large answer (every LATIN letter), of which a little is read.
-            1 => stream.write_all(b"latin\r\n"),
-            2 => stream.write_all(b"chess wh"), // half a line
-            3 => stream
-                .write_all(b"cat\r\n")
-                .and_then(|()| stream.shutdown(Shutdown::Write)),
-            _ => {
-                let junk: Vec<u8> = (0..rng.below(300)).map(|_| rng.below(256) as u8).collect();
-                stream.write_all(&junk)
-            }
-        };
-        vanish(stream, rng);
-    }
-}
-
-#[test]
-#[ignore = "a soak; run by .ci/soak"]
-fn soak_tcp_charfinder() {
-    soak("tcp_charfinder", &["127.0.0.1", "0"], Charfinder);
-}
-
-// ---------------------------------------------------------------------------------------
-// http_hello
-// ---------------------------------------------------------------------------------------
-
-struct Hello;
-
-/// Names sent (percent-encoded, `+` for a space) and the text they decode to.
-const NAMES: &[(&str, &str)] = &[
-    ("loop", "loop"),
-    ("caf%C3%A9", "café"),
-    ("one+loop", "one loop"),
-    ("a%26b", "a&b"),
-];
 
 /// Reads one response (head, then a `Content-Length` body); returns status and body.
 fn read_response(stream: &mut TcpStream) -> Result<(String, Vec<u8>), String> {
@@ -372,109 +288,34 @@ fn read_response(stream: &mut TcpStream) -> Result<(String, Vec<u8>), String> {
     Ok((status, body))
 }
 
-impl Protocol for Hello {
-    fn good(&self, addr: SocketAddr, rng: &mut Rng) -> Result<(), String> {
-        let mut stream = connect(addr).map_err(|e| format!("connect: {e}"))?;
-        let requests = 1 + rng.below(3);
-        for i in 0..requests {
-            let (sent, name) = NAMES[rng.below(NAMES.len() as u64) as usize];
-            let close = if i + 1 == requests {
-                "Connection: close\r\n"
-            } else {
-                ""
-            };
-            let request = format!("GET /?name={sent} HTTP/1.1\r\nHost: soak\r\n{close}\r\n");
-            stream
-                .write_all(request.as_bytes())
-                .map_err(|e| format!("send: {e}"))?;
-            let (status, body) = read_response(&mut stream)?;
-            if status != "HTTP/1.1 200 OK" || body != format!("Hello, {name}!\n").as_bytes() {
-                return Err(format!(
-                    "for {sent:?}: {status:?} with body {:?}",
-                    String::from_utf8_lossy(&body)
-                ));
-            }
-        }
-        expect_eof(&mut stream, "after Connection: close")
-    }
+// ---------------------------------------------------------------------------------------
+// The servers: each one's client side is in `tests/soak/`.
+// ---------------------------------------------------------------------------------------
 
-    fn rude(&self, addr: SocketAddr, rng: &mut Rng) {
-        let Ok(mut stream) = connect(addr) else {
-            return;
-        };
-        let _ = match rng.below(5) {
-            0 => Ok(()),
-            1 => stream.write_all(b"GET /?name=half HTTP/1.1\r\nHost: x\r\n"), // half a head
-            // Pipelined requests, whose answers are left unread.
-            2 => stream.write_all(&b"GET /?name=p HTTP/1.1\r\nHost: x\r\n\r\n".repeat(20)),
-            3 => {
-                stream.write_all(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nshort")
-            }
-            _ => {
-                let junk: Vec<u8> = (0..rng.below(300)).map(|_| rng.below(256) as u8).collect();
-                stream.write_all(&junk)
-            }
-        };
-        vanish(stream, rng);
-    }
+#[path = "soak/flags_server.rs"]
+mod flags_server;
+#[path = "soak/http_charfinder.rs"]
+mod http_charfinder;
+#[path = "soak/http_hello.rs"]
+mod http_hello;
+#[path = "soak/tcp_charfinder.rs"]
+mod tcp_charfinder;
+
+use flags_server::Flags;
+use http_charfinder::HttpCharfinder;
+use http_hello::Hello;
+use tcp_charfinder::Charfinder;
+
+#[test]
+#[ignore = "a soak; run by .ci/soak"]
+fn soak_tcp_charfinder() {
+    soak("tcp_charfinder", &["127.0.0.1", "0"], Charfinder);
 }
 
 #[test]
 #[ignore = "a soak; run by .ci/soak"]
 fn soak_http_hello() {
     soak("http_hello", &["127.0.0.1:0"], Hello);
-}
-
-// ---------------------------------------------------------------------------------------
-// flags_server (its LOCAL site: no faults, so every answer is checked)
-// ---------------------------------------------------------------------------------------
-
-struct Flags;
-
-/// Paths asked for: flags and metadata of a few countries, and one that does not exist.
-const FLAG_PATHS: &[&str] = &[
-    "/flags/br/br.gif",
-    "/flags/br/metadata.json",
-    "/flags/jp/jp.gif",
-    "/flags/cn/metadata.json",
-    "/flags/zz/zz.gif",
-];
-
-fn site() -> &'static flagsite::Site {
-    static SITE: OnceLock<flagsite::Site> = OnceLock::new();
-    SITE.get_or_init(flagsite::Site::new)
-}
-
-impl Protocol for Flags {
-    fn good(&self, addr: SocketAddr, rng: &mut Rng) -> Result<(), String> {
-        let mut stream = connect(addr).map_err(|e| format!("connect: {e}"))?;
-        let requests = 1 + rng.below(3);
-        for i in 0..requests {
-            let path = FLAG_PATHS[rng.below(FLAG_PATHS.len() as u64) as usize];
-            let close = if i + 1 == requests {
-                "Connection: close\r\n"
-            } else {
-                ""
-            };
-            let request = format!("GET {path} HTTP/1.1\r\nHost: soak\r\n{close}\r\n");
-            stream
-                .write_all(request.as_bytes())
-                .map_err(|e| format!("send: {e}"))?;
-            let (status, body) = read_response(&mut stream)?;
-            let right = match site().get(path) {
-                Some(file) => status == "HTTP/1.1 200 OK" && body == file.bytes,
-                None => status.starts_with("HTTP/1.1 404"),
-            };
-            if !right {
-                return Err(format!("for {path}: {status:?} with {} bytes", body.len()));
-            }
-        }
-        expect_eof(&mut stream, "after Connection: close")
-    }
-
-    fn rude(&self, addr: SocketAddr, rng: &mut Rng) {
-        Hello.rude(addr, rng) // the same misbehaviours against the same HTTP server
-    }
 }
 
 #[test]
@@ -498,118 +339,6 @@ fn soak_flags_server() {
         ],
         Flags,
     );
-}
-
-// ---------------------------------------------------------------------------------------
-// http_charfinder (the page and the `/chars` API; every byte checked against the index)
-// ---------------------------------------------------------------------------------------
-
-struct HttpCharfinder;
-
-/// Queries sent (percent-encoded, `+` for a space) and the text they decode to: words,
-/// a code point, characters to describe, nothing found, markup the page must escape, and
-/// `cjk`, whose 90,000-odd results make `/chars` pages deep into one postings list.
-const CHAR_QUERIES: &[(&str, &str)] = &[
-    ("cat+face", "cat face"),
-    ("chess+black", "chess black"),
-    ("U%2B1F525", "U+1F525"),
-    ("%C3%A9%E2%82%AC", "\u{e9}\u{20ac}"),
-    ("xyzzy", "xyzzy"),
-    ("%3Cb%3Esign%3C%2Fb%3E", "<b>sign</b>"),
-    ("cjk", "cjk"),
-    ("+registered+", " registered "),
-];
-
-/// `start` values for `/chars`: the first page, the second, one deep into `cjk`, and one
-/// past the end of most results (an empty page).
-const STARTS: &[&str] = &["0", "200", "90000", "100000"];
-
-/// One request of a good session: its path and query, and the answer expected (status
-/// line and body), computed the way the example's handler (`app.rs`) does.
-fn charfinder_request(rng: &mut Rng) -> (String, &'static str, Vec<u8>) {
-    use charindex::web::{chars_json, home_page, parse_window, PAGE_SIZE};
-    let (sent, query) = CHAR_QUERIES[rng.below(CHAR_QUERIES.len() as u64) as usize];
-    let query = py_strip(query);
-    match rng.below(5) {
-        0 | 1 => {
-            let page = index().find_page(query, 0..PAGE_SIZE);
-            (
-                format!("/?query={sent}"),
-                "HTTP/1.1 200 OK",
-                home_page(query, &page).into_bytes(),
-            )
-        }
-        2 | 3 => {
-            let start = STARTS[rng.below(STARTS.len() as u64) as usize];
-            let window = parse_window(Some(start), None).expect("a valid start");
-            let page = index().find_page(query, window);
-            (
-                format!("/chars?query={sent}&start={start}"),
-                "HTTP/1.1 200 OK",
-                chars_json(&page).into_bytes(),
-            )
-        }
-        _ => (
-            "/favicon.ico".to_string(),
-            "HTTP/1.1 404 Not Found",
-            b"not found\n".to_vec(),
-        ),
-    }
-}
-
-impl Protocol for HttpCharfinder {
-    fn good(&self, addr: SocketAddr, rng: &mut Rng) -> Result<(), String> {
-        let mut stream = connect(addr).map_err(|e| format!("connect: {e}"))?;
-        // Keep-alive for all but the last request, which asks the server to close.
-        let requests = 1 + rng.below(4);
-        for i in 0..requests {
-            let (target, want_status, want_body) = charfinder_request(rng);
-            let close = if i + 1 == requests {
-                "Connection: close\r\n"
-            } else {
-                ""
-            };
-            let request = format!("GET {target} HTTP/1.1\r\nHost: soak\r\n{close}\r\n");
-            stream
-                .write_all(request.as_bytes())
-                .map_err(|e| format!("send {target}: {e}"))?;
-            let (status, body) = read_response(&mut stream)?;
-            if status != want_status || body != want_body {
-                let at = body
-                    .iter()
-                    .zip(&want_body)
-                    .position(|(a, b)| a != b)
-                    .unwrap_or(body.len().min(want_body.len()));
-                return Err(format!(
-                    "for {target}: {status:?} with {} bytes, expected {want_status:?} with {} \
-                     bytes; first difference at byte {at}",
-                    body.len(),
-                    want_body.len()
-                ));
-            }
-        }
-        expect_eof(&mut stream, "after Connection: close")
-    }
-
-    fn rude(&self, addr: SocketAddr, rng: &mut Rng) {
-        if rng.below(2) == 0 {
-            // The generic misbehaviours: gone at once, half a head, pipelined requests left
-            // unread, a body cut short, junk.
-            return Hello.rude(addr, rng);
-        }
-        let Ok(mut stream) = connect(addr) else {
-            return;
-        };
-        // A large answer (a 30 KB page, or a page of `cjk` deep in its list), of which at
-        // most a little is read before the connection is reset.
-        let request: &[u8] = match rng.below(3) {
-            0 => b"GET /?query=latin+capital HTTP/1.1\r\nHost: x\r\n\r\n",
-            1 => b"GET /chars?query=cjk&start=50000 HTTP/1.1\r\nHost: x\r\n\r\n",
-            _ => b"GET /chars?query=cjk&start=0 HTTP/1.1\r\nHost: x\r\n\r\nGET /?query=cjk HTTP/1.1\r\nHost: x\r\n\r\n",
-        };
-        let _ = stream.write_all(request);
-        vanish(stream, rng);
-    }
 }
 
 #[test]
