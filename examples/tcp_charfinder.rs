@@ -10,12 +10,9 @@
 //!
 //! `--workers N` serves from N processes, each one loop on one thread, sharing the port
 //! through `SO_REUSEPORT` (asyncio's and nginx's model of using more cores; DESIGN.md,
-//! "Beyond one core"). The first process binds (learning the port, if 0 was asked), then
-//! starts N-1 copies of its own executable with `TCP_CHARFINDER_WORKER` set and the port
-//! spelled out; each copy binds its own listener to that port, and the kernel spreads new
-//! connections over the listeners. Re-executing rather than forking keeps each worker a
-//! fresh process: nothing of the parent's loop, threads or descriptors is inherited half
-//! way. Each worker's log lines start with `[pid N] `; Ctrl-C on the first one is passed on
+//! "Beyond one core"). The workers are started and stopped by
+//! `workers_common/` (shared with `http_charfinder`), the worker variable being
+//! `TCP_CHARFINDER_WORKER`. Each worker's log lines start with `[pid N] `; Ctrl-C on the first one is passed on
 //! to the others, and it exits after they have.
 //!
 //! What it fixes from the book's version: end of stream closes the connection (the original
@@ -31,15 +28,17 @@
 //! about one `write` (see the `charfinder_cpu` row of `bench/`: server CPU per query
 //! against the book's asyncio server).
 
+mod workers_common;
+
 use std::io;
-use std::net::{SocketAddr, ToSocketAddrs};
-use std::process::{Child, Command, Stdio};
+use std::net::SocketAddr;
 use std::rc::Rc;
 use std::sync::OnceLock;
 
 use charindex::{py_strip, repr, UnicodeNameIndex};
 use oneloop::io::{AsyncBufReadExt, AsyncWriteExt, BufReader, LineTooLong};
-use oneloop::net::{TcpListener, TcpSocket, TcpStream};
+use oneloop::net::{TcpListener, TcpStream};
+use workers_common::{listen, log_prefix, options, start_workers, stop_workers, Options};
 
 const CRLF: &[u8] = b"\r\n";
 const PROMPT: &[u8] = b"?> ";
@@ -53,8 +52,6 @@ const CHUNK: usize = 64 * 1024;
 const ACCEPT_BACKOFF: std::time::Duration = std::time::Duration::from_millis(100);
 /// Set (to the worker's number) in the environment of the workers the first process starts.
 const WORKER_ENV: &str = "TCP_CHARFINDER_WORKER";
-/// The accept queue of each worker's listener (as `TcpListener::bind` uses).
-const BACKLOG: u32 = 1024;
 
 /// What starts every log line: empty with one process, `[pid N] ` with several.
 static LOG_PREFIX: OnceLock<String> = OnceLock::new();
@@ -164,118 +161,16 @@ async fn serve(listener: TcpListener, index: Rc<UnicodeNameIndex>) {
     }
 }
 
-/// The command line: `[ADDR [PORT]] [--workers N]`.
-struct Options {
-    addr: String,
-    port: u16,
-    workers: usize,
-}
-
-fn usage() -> ! {
-    eprintln!(
-        "usage: tcp_charfinder [ADDR [PORT]] [--workers N]  (PORT: 0 to 65535; N: 1 or more)"
-    );
-    std::process::exit(2);
-}
-
-fn options() -> Options {
-    let mut positional = Vec::new();
-    let mut workers = 1;
-    let mut args = std::env::args().skip(1);
-    while let Some(arg) = args.next() {
-        if arg == "--workers" {
-            workers = match args.next().map(|n| n.parse()) {
-                Some(Ok(n)) if n >= 1 => n,
-                _ => usage(),
-            };
-        } else {
-            positional.push(arg);
-        }
-    }
-    let mut positional = positional.into_iter();
-    let addr = positional.next().unwrap_or_else(|| "127.0.0.1".into());
-    let port = match positional.next().map(|p| p.parse()) {
-        None => 2323,
-        Some(Ok(port)) => port,
-        Some(Err(_)) => usage(),
-    };
-    if positional.next().is_some() {
-        usage();
-    }
-    Options {
-        addr,
-        port,
-        workers,
-    }
-}
-
-/// A listener on `addr:port`; with `SO_REUSEPORT` when other workers share the port.
-async fn listen(addr: &str, port: u16, shared: bool) -> io::Result<TcpListener> {
-    if !shared {
-        return TcpListener::bind((addr, port)).await;
-    }
-    let at = (addr, port)
-        .to_socket_addrs()?
-        .next()
-        .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidInput, "no address"))?;
-    let socket = if at.is_ipv4() {
-        TcpSocket::new_v4()?
-    } else {
-        TcpSocket::new_v6()?
-    };
-    socket.set_reuseaddr(true)?;
-    socket.set_reuseport(true)?;
-    socket.bind(at)?;
-    socket.listen(BACKLOG)
-}
-
-/// Starts workers 1..n: this executable again, told the port the first worker got.
-fn start_workers(n: usize, addr: &str, port: u16) -> io::Result<Vec<Child>> {
-    let exe = std::env::current_exe()?;
-    (1..n)
-        .map(|i| {
-            Command::new(&exe)
-                .args([addr, &port.to_string(), "--workers", &n.to_string()])
-                .env(WORKER_ENV, i.to_string())
-                .stdin(Stdio::null())
-                .spawn()
-        })
-        .collect()
-}
-
-/// Passes Ctrl-C on to the workers, and waits for them (off the loop's thread).
-async fn stop_workers(workers: Vec<Child>) {
-    if workers.is_empty() {
-        return;
-    }
-    for child in &workers {
-        let Ok(pid) = libc::pid_t::try_from(child.id()) else {
-            continue;
-        };
-        // SAFETY: kill(2) takes plain integers and touches no memory of ours.
-        #[allow(unsafe_code)]
-        unsafe {
-            libc::kill(pid, libc::SIGINT);
-        }
-    }
-    let _ = oneloop::task::spawn_blocking(move || {
-        for mut child in workers {
-            let _ = child.wait();
-        }
-    })
-    .await;
-}
-
 #[oneloop::main(shutdown = "cancel")]
 async fn main() {
     let Options {
         addr,
         port,
         workers,
-    } = options();
+    } = options("tcp_charfinder", 2323);
     let is_worker = std::env::var_os(WORKER_ENV).is_some();
     if workers > 1 {
-        let _ = LOG_PREFIX.set(format!("[pid {}] ", std::process::id()));
+        let _ = LOG_PREFIX.set(log_prefix());
     }
     // Build the index before accepting anyone (tens of milliseconds in release mode).
     let index = Rc::new(UnicodeNameIndex::new());
@@ -292,7 +187,7 @@ async fn main() {
     log!("Serving on {local}. Hit CTRL-C to stop.");
     // The first process starts the others once it knows the port (it may have asked for 0).
     let children = if workers > 1 && !is_worker {
-        match start_workers(workers, &addr, local.port()) {
+        match start_workers(workers, &addr, local.port(), WORKER_ENV) {
             Ok(children) => children,
             Err(e) => {
                 eprintln!("cannot start the workers: {e}");

@@ -197,7 +197,8 @@ macro_rules! try_join {
 /// (outside the select, so `break`, `continue`, `return` and `?` act on the code around
 /// it); if not, the branch is disabled and the others go on. A branch whose `if` condition
 /// is false starts disabled. When all are disabled the `else` branch runs; without one,
-/// `select!` panics.
+/// `select!` panics. A branch of any other shape is a compile error that quotes it and
+/// says what was expected.
 ///
 /// Cancellation: a cancel request of the task is delivered to the first oneloop future
 /// polled, which then finishes with `Err(Cancelled)`. If that branch's pattern refuses the

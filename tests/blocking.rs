@@ -2,17 +2,15 @@
 //! waker, the loop keeps running timers and tasks while a job blocks, and many jobs (more
 //! than the pool has threads) all complete.
 
-mod net_util;
-
 use std::cell::Cell;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc};
 use std::time::Duration;
 
-use net_util::{bounded, run, turns};
 use oneloop::task::{spawn_blocking, yield_now};
 use oneloop::time::sleep;
+use testkit::{bounded, run, turns};
 
 #[test]
 fn spawn_blocking_returns_the_result_to_an_idle_loop() {

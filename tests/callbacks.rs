@@ -2,8 +2,6 @@
 //! cancelling them (before they run, after they ran, with their timer dropped); and the
 //! `callbacks` example prints the same lines both ways.
 
-mod util;
-
 use std::cell::RefCell;
 use std::process::{Command, Stdio};
 use std::rc::Rc;
@@ -22,7 +20,7 @@ fn push(log: &Log, what: &'static str) -> impl FnOnce() + 'static {
 
 #[test]
 fn call_soon_runs_in_fifo_order_with_tasks() {
-    let log = util::run(|| async {
+    let log = testkit::run(|| async {
         let log: Log = Rc::default();
         call_soon(push(&log, "soon 1"));
         let t = task::spawn({
@@ -42,7 +40,7 @@ fn call_soon_runs_in_fifo_order_with_tasks() {
 /// earlier deadline's turn, and never early.
 #[test]
 fn call_later_and_call_at_run_by_deadline_never_early() {
-    let ran = util::run(|| async {
+    let ran = testkit::run(|| async {
         let ran: Rc<RefCell<Vec<(u64, u64, bool)>>> = Rc::default();
         let start = Instant::now();
         let note = |ms: u64| {
@@ -67,7 +65,7 @@ fn call_later_and_call_at_run_by_deadline_never_early() {
 
 #[test]
 fn cancelled_callbacks_never_run_and_drop_their_timers() {
-    let (log, timers_before, timers_after, again, after_run) = util::run(|| async {
+    let (log, timers_before, timers_after, again, after_run) = testkit::run(|| async {
         let log: Log = Rc::default();
         let soon = call_soon(push(&log, "soon"));
         let later = call_later(Duration::from_secs(60), push(&log, "later"));
@@ -92,7 +90,7 @@ fn cancelled_callbacks_never_run_and_drop_their_timers() {
 
 #[test]
 fn a_callback_cancelling_itself_is_too_late() {
-    let result = util::run(|| async {
+    let result = testkit::run(|| async {
         let handle: Rc<RefCell<Option<oneloop::runtime::CallbackHandle>>> = Rc::default();
         let result = Rc::new(RefCell::new(None));
         let (h, r) = (Rc::clone(&handle), Rc::clone(&result));
@@ -108,20 +106,14 @@ fn a_callback_cancelling_itself_is_too_late() {
 
 /// Runs the `callbacks` example, with `ONELOOP_TRACE` set to `trace` if given.
 fn run_example(trace: Option<&std::path::Path>) -> String {
-    let mut command = Command::new(env!("CARGO"));
-    command
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["run", "--quiet", "--example", "callbacks"])
-        .env_remove("ONELOOP_TRACE")
-        .stderr(Stdio::inherit());
+    let mut command = Command::new(testkit::example::example_binary("callbacks"));
+    command.env_remove("ONELOOP_TRACE").stderr(Stdio::inherit());
     if let Some(path) = trace {
         command.env("ONELOOP_TRACE", format!("chrome:{}", path.display()));
     }
-    let out = util::within(
-        Duration::from_secs(300),
-        "the callbacks example",
-        move || command.output().expect("run cargo run"),
-    );
+    let out = testkit::within(testkit::LIMIT, "the callbacks example", move || {
+        command.output().expect("start the example")
+    });
     assert!(out.status.success());
     String::from_utf8_lossy(&out.stdout).into_owned()
 }

@@ -3,9 +3,7 @@
 //! `LocalSet::run_until` and after a `shield`. A cancel request of the waiting task must
 //! arrive in the next turn whatever the children are doing; the children here wait for a
 //! minute or on an `Event` nobody sets, so only the cancel can end them, and every test is
-//! bounded by `util::LIMIT` so a lost request fails instead of hanging.
-
-mod util;
+//! bounded by `testkit::LIMIT` so a lost request fails instead of hanging.
 
 use std::cell::RefCell;
 use std::future::poll_fn;
@@ -59,7 +57,7 @@ fn sorted(log: &Log) -> Vec<String> {
 
 #[test]
 fn gather_cancel_reaches_every_sleeping_child_at_once() {
-    let (outputs, lines) = util::run(|| async {
+    let (outputs, lines) = testkit::run(|| async {
         let log = log();
         let l = Rc::clone(&log);
         let parent = spawn(async move {
@@ -85,7 +83,7 @@ fn gather_cancel_reaches_every_sleeping_child_at_once() {
 
 #[test]
 fn gather_cancel_reaches_children_waiting_on_an_event_nobody_sets() {
-    let lines = util::run(|| async {
+    let lines = testkit::run(|| async {
         let log = log();
         let event = Rc::new(Event::new());
         let (l, e) = (Rc::clone(&log), Rc::clone(&event));
@@ -104,7 +102,7 @@ fn gather_cancel_reaches_children_waiting_on_an_event_nobody_sets() {
 fn gather_child_that_catches_the_cancel_sees_it_once() {
     // Each request is delivered once per child: a child that goes on after its `Cancelled`
     // sleeps undisturbed, and the parent's next await after `gather` sees nothing.
-    let (outputs, after) = util::run(|| async {
+    let (outputs, after) = testkit::run(|| async {
         let parent = spawn(async {
             let outputs = gather([1u64, 2].map(|n| async move {
                 let first = sleep(FOREVER).await;
@@ -130,7 +128,7 @@ fn gather_child_that_catches_the_cancel_sees_it_once() {
 fn gather_gives_the_request_back_when_no_child_took_it() {
     // A child that finishes without reaching a cancellation point cannot take the request;
     // it is not lost: the task's next await after `gather` delivers it.
-    let (outputs, after) = util::run(|| async {
+    let (outputs, after) = testkit::run(|| async {
         let parent = spawn(async {
             let mut polled = false;
             // Pending once, then ready when polled again, without any oneloop future.
@@ -171,7 +169,7 @@ async fn cancel_after_start<T: 'static>(handle: &oneloop::JoinHandle<T>) {
 
 #[test]
 fn nested_gather_passes_the_cancel_down_to_every_leaf() {
-    let lines = util::run(|| async {
+    let lines = testkit::run(|| async {
         let log = log();
         let l = Rc::clone(&log);
         let parent = spawn(async move {
@@ -199,7 +197,7 @@ fn nested_gather_passes_the_cancel_down_to_every_leaf() {
 
 #[test]
 fn gather_child_inside_shield_gets_its_cancel_after_the_shield() {
-    let lines = util::run(|| async {
+    let lines = testkit::run(|| async {
         let log = log();
         let event = Rc::new(Event::new());
         let (l, e) = (Rc::clone(&log), Rc::clone(&event));
@@ -244,7 +242,7 @@ fn gather_child_inside_shield_gets_its_cancel_after_the_shield() {
 
 #[test]
 fn as_completed_cancel_reaches_every_child_and_none_is_dropped_silently() {
-    let (order, lines) = util::run(|| async {
+    let (order, lines) = testkit::run(|| async {
         let log = log();
         let l = Rc::clone(&log);
         let parent = spawn(async move {
@@ -271,7 +269,7 @@ fn as_completed_cancel_reaches_every_child_and_none_is_dropped_silently() {
 
 #[test]
 fn cancel_of_a_task_awaiting_a_join_handle_is_passed_on_to_the_awaited_task() {
-    let (result, lines) = util::run(|| async {
+    let (result, lines) = testkit::run(|| async {
         let log = log();
         let l = Rc::clone(&log);
         let outer = spawn(async move {
@@ -300,7 +298,7 @@ fn cancel_of_a_task_awaiting_a_join_handle_is_passed_on_to_the_awaited_task() {
 
 #[test]
 fn cancel_passed_to_a_joined_task_that_never_ends_by_itself() {
-    let result = util::run(|| async {
+    let result = testkit::run(|| async {
         let event = Rc::new(Event::new());
         let e = Rc::clone(&event);
         let outer = spawn(async move {
@@ -318,7 +316,7 @@ fn cancel_passed_to_a_joined_task_that_never_ends_by_itself() {
 fn join_handle_of_a_finished_task_gives_its_output_and_keeps_the_request() {
     // The awaited task is already done: the join gives its output, and the request waits
     // for the next cancellation point.
-    let (joined, after) = util::run(|| async {
+    let (joined, after) = testkit::run(|| async {
         let event = Rc::new(Event::new());
         let e = Rc::clone(&event);
         let outer = spawn(async move {
@@ -339,7 +337,7 @@ fn join_handle_of_a_finished_task_gives_its_output_and_keeps_the_request() {
 
 #[test]
 fn join_next_passes_the_cancel_to_every_task_of_the_set() {
-    let (results, lines) = util::run(|| async {
+    let (results, lines) = testkit::run(|| async {
         let log = log();
         let l = Rc::clone(&log);
         let outer = spawn(async move {
@@ -363,7 +361,7 @@ fn join_next_passes_the_cancel_to_every_task_of_the_set() {
 
 #[test]
 fn join_macro_delivers_the_cancel_to_every_branch() {
-    let got = util::run(|| async {
+    let got = testkit::run(|| async {
         let event = Rc::new(Event::new());
         let e = Rc::clone(&event);
         let outer = spawn(async move { oneloop::join!(e.wait(), sleep(FOREVER)) });
@@ -377,7 +375,7 @@ fn join_macro_delivers_the_cancel_to_every_branch() {
 
 #[test]
 fn select_delivers_the_cancel_promptly() {
-    let got = util::run(|| async {
+    let got = testkit::run(|| async {
         let event = Rc::new(Event::new());
         let e = Rc::clone(&event);
         let outer = spawn(async move {
@@ -395,7 +393,7 @@ fn select_delivers_the_cancel_promptly() {
 
 #[test]
 fn timeout_delivers_the_cancel_through_its_inner_future() {
-    let got = util::run(|| async {
+    let got = testkit::run(|| async {
         let event = Rc::new(Event::new());
         let e = Rc::clone(&event);
         let outer = spawn(async move { timeout(FOREVER, e.wait()).await });
@@ -408,7 +406,7 @@ fn timeout_delivers_the_cancel_through_its_inner_future() {
 
 #[test]
 fn run_until_delivers_the_cancel_promptly() {
-    let got = util::run(|| async {
+    let got = testkit::run(|| async {
         let outer = spawn(async {
             let local = LocalSet::new();
             local
@@ -427,7 +425,7 @@ fn run_until_delivers_the_cancel_promptly() {
 
 #[test]
 fn a_cancel_held_by_shield_arrives_at_the_join_after_it() {
-    let (inside, joined) = util::run(|| async {
+    let (inside, joined) = testkit::run(|| async {
         let event = Rc::new(Event::new());
         let e = Rc::clone(&event);
         let outer = spawn(async move {

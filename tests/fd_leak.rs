@@ -4,14 +4,12 @@
 //! tests running in parallel threads of the same binary would open and close sockets
 //! under its feet.
 
-mod net_util;
-
 use std::rc::Rc;
 
-use net_util::{bounded, full_backlog, listener, pair, parked, pattern_bytes, run, until, Probe};
 use oneloop::io::{AsyncReadExt, AsyncWriteExt};
 use oneloop::net::TcpStream;
 use oneloop::runtime::stats;
+use testkit::{bounded, full_backlog, listener, pair, parked, pattern_bytes, run, until, Probe};
 
 async fn cancel_accept() {
     let (listener, _) = listener().await;
@@ -73,7 +71,7 @@ async fn cancel_connect() {
 }
 
 async fn refused_connect() {
-    let port = net_util::closed_port();
+    let port = testkit::closed_port();
     let err = bounded("connect", TcpStream::connect(("127.0.0.1", port)))
         .await
         .unwrap_err();
@@ -82,24 +80,24 @@ async fn refused_connect() {
 
 #[test]
 fn cancelled_accept_read_write_and_connect_leak_no_fd() {
-    let before_loop = net_util::open_fds();
+    let before_loop = testkit::open_fds();
     let counts = run(|| async {
-        let fds = net_util::open_fds();
+        let fds = testkit::open_fds();
         let sources = stats().io_sources;
         let mut after_each = Vec::new();
         cancel_accept().await;
-        after_each.push(("accept", net_util::open_fds(), stats().io_sources));
+        after_each.push(("accept", testkit::open_fds(), stats().io_sources));
         cancel_read().await;
-        after_each.push(("read", net_util::open_fds(), stats().io_sources));
+        after_each.push(("read", testkit::open_fds(), stats().io_sources));
         cancel_write().await;
-        after_each.push(("write", net_util::open_fds(), stats().io_sources));
+        after_each.push(("write", testkit::open_fds(), stats().io_sources));
         cancel_connect().await;
-        after_each.push(("connect", net_util::open_fds(), stats().io_sources));
+        after_each.push(("connect", testkit::open_fds(), stats().io_sources));
         refused_connect().await;
-        after_each.push(("refused connect", net_util::open_fds(), stats().io_sources));
+        after_each.push(("refused connect", testkit::open_fds(), stats().io_sources));
         (fds, sources, after_each)
     });
-    let after_loop = net_util::open_fds();
+    let after_loop = testkit::open_fds();
     let (fds, sources, after_each) = counts;
     for (case, fds_after, sources_after) in after_each {
         assert_eq!(fds_after, fds, "open fds after the cancelled {case}");

@@ -6,8 +6,6 @@
 //! descriptors are freed it accepts the queued connections and serves them, without any
 //! new connection arriving to announce them.
 
-mod net_util;
-
 use std::cell::{Cell, RefCell};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Write};
@@ -15,10 +13,10 @@ use std::process::Command;
 use std::rc::Rc;
 use std::time::Duration;
 
-use net_util::{bounded, child_mode, Watched, CHILD_ENV};
 use oneloop::io::{AsyncReadExt, AsyncWriteExt};
 use oneloop::net::{TcpListener, TcpStream};
 use oneloop::time::sleep;
+use testkit::{bounded, child_mode, Watched, CHILD_ENV};
 
 /// EMFILE on Linux: the per-process descriptor table is full.
 const EMFILE: i32 = 24;

@@ -10,7 +10,7 @@
 //!
 //! Every saved file is compared byte for byte with the site's own bytes, and the download
 //! folder must hold exactly the expected files: nothing partial, nothing stray. Every
-//! wait is bounded by [`TIMEOUT`]; every server and child is stopped when its test ends.
+//! wait is bounded by [`limit`]; every server and child is stopped when its test ends.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -29,43 +29,12 @@ use flagsite::common::{country_filename, POP20_CC};
 use flagsite::faults::{Faults, Mode};
 use flagsite::server::{start_with, Config, Stats};
 use flagsite::{Site, COUNTRIES};
-
-/// The bound on every wait. Generous: it only turns a hang into a failure.
-const TIMEOUT: Duration = Duration::from_secs(90);
+use testkit::example::example_binary;
+use testkit::limit;
 
 // ---------------------------------------------------------------------------------------
 // Binaries, folders, processes
 // ---------------------------------------------------------------------------------------
-
-/// The folder of the example binaries, built once per test process.
-fn examples_dir() -> &'static PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet"])
-            .args(["--example", "flags", "--example", "flags2"])
-            .args(["--example", "flags3", "--example", "flags_server"])
-            .current_dir(&manifest_dir)
-            .status()
-            .expect("cannot run cargo to build the flag examples");
-        assert!(
-            status.success(),
-            "building the flag examples failed: {status}"
-        );
-        let target_dir = match std::env::var_os("CARGO_TARGET_DIR") {
-            Some(dir) => manifest_dir.join(dir),
-            None => manifest_dir.join("target"),
-        };
-        target_dir.join("debug").join("examples")
-    })
-}
-
-fn binary(name: &str) -> PathBuf {
-    let path = examples_dir().join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    assert!(path.is_file(), "no example binary at {}", path.display());
-    path
-}
 
 /// The site's files, drawn once per test process.
 fn site() -> &'static Site {
@@ -139,27 +108,27 @@ impl Proc {
         }
     }
 
-    /// The next stdout line, or `None` at the end of stdout; waits at most [`TIMEOUT`].
+    /// The next stdout line, or `None` at the end of stdout; waits at most [`limit`].
     fn next_line(&mut self) -> Option<String> {
-        match self.lines.recv_timeout(TIMEOUT) {
+        match self.lines.recv_timeout(limit()) {
             Ok(line) => {
                 self.seen.push(line.clone());
                 Some(line)
             }
             Err(RecvTimeoutError::Disconnected) => None,
-            Err(RecvTimeoutError::Timeout) => panic!("no output for {TIMEOUT:?}"),
+            Err(RecvTimeoutError::Timeout) => panic!("no output for {:?}", limit()),
         }
     }
 
     /// Waits for the exit; returns the status, every stdout line and the stderr text.
     fn finish(mut self) -> Finished {
         while self.next_line().is_some() {}
-        let deadline = Instant::now() + TIMEOUT;
+        let deadline = Instant::now() + limit();
         let status = loop {
             if let Some(status) = self.child.try_wait().expect("try_wait failed") {
                 break status;
             }
-            assert!(Instant::now() < deadline, "no exit within {TIMEOUT:?}");
+            assert!(Instant::now() < deadline, "no exit within {:?}", limit());
             thread::sleep(Duration::from_millis(10));
         };
         let stderr = self.stderr.take().map(|t| t.join().unwrap_or_default());
@@ -207,7 +176,7 @@ impl Finished {
 
 /// Runs a downloader to its end with `dest` as its download folder (`$FLAGS_DEST_DIR`).
 fn run(name: &str, args: &[&str], dest: &Path) -> Finished {
-    let mut command = Command::new(binary(name));
+    let mut command = Command::new(example_binary(name));
     command.args(args).env("FLAGS_DEST_DIR", dest);
     Proc::start(command).finish()
 }
@@ -405,7 +374,7 @@ impl TestSite {
             })
         });
         let (base_url, stats) = rx
-            .recv_timeout(TIMEOUT)
+            .recv_timeout(limit())
             .expect("the test site did not start");
         TestSite {
             base_url,
@@ -664,7 +633,7 @@ fn m1_is_sequential_and_m7_never_exceeds_seven() {
 /// await, the report counts each code once, exit 130, and only whole flags are left.
 fn interrupt(program: &str, saved_as: fn(&[&str]) -> BTreeMap<String, String>) {
     let dest = TempDir::new("ctrl-c");
-    let mut command = Command::new(binary(program));
+    let mut command = Command::new(example_binary(program));
     command
         .args(["-a", "-s", "DELAY", "-m", "5", "-v"])
         .env("FLAGS_DEST_DIR", dest.path());
@@ -843,7 +812,7 @@ fn download_everything_from(base_url: &str, tag: &str) {
 
 #[test]
 fn downloaders_against_flags_server_in_its_own_process() {
-    let mut command = Command::new(binary("flags_server"));
+    let mut command = Command::new(example_binary("flags_server"));
     command.args([
         "--local-port",
         "0",
@@ -956,7 +925,7 @@ fn start_on_free_port(what: &str, command: impl Fn(u16) -> Command) -> (Proc, u1
         let port = free_port();
         let mut proc = Proc::start(command(port));
         let addr = SocketAddr::from(([127, 0, 0, 1], port));
-        let deadline = Instant::now() + TIMEOUT;
+        let deadline = Instant::now() + limit();
         loop {
             if TcpStream::connect_timeout(&addr, Duration::from_secs(1)).is_ok() {
                 return (proc, port);

@@ -4,13 +4,11 @@
 //! Each test works in its own directory under `std::env::temp_dir()`, named after the test
 //! and the process, and removes it at the end.
 
-mod net_util;
-
 use std::path::PathBuf;
 
-use net_util::{bounded, run, turns};
 use oneloop::fs;
 use oneloop::io::{AsyncReadExt, AsyncWriteExt};
+use testkit::{bounded, run, turns};
 
 /// A fresh directory for one test; removed when dropped (also when the test fails).
 struct TempDir(PathBuf);
@@ -290,7 +288,7 @@ fn a_file_read_is_one_trip_to_the_pool() {
         fs::write(&path, "twelve bytes").await.unwrap();
         let mut file = fs::File::open(&path).await.unwrap();
         let mut buf = [0u8; 64];
-        let counts = net_util::util::Counts::new();
+        let counts = testkit::Counts::new();
         let n = bounded("read", counts.wrap(file.read(&mut buf)))
             .await
             .unwrap();
@@ -298,11 +296,11 @@ fn a_file_read_is_one_trip_to_the_pool() {
         // Polled once to start the job and park, once more when the pool thread woke us.
         assert_eq!(counts.polls(), 2);
         // End of file is a trip too (the pool thread reads 0 bytes).
-        let counts = net_util::util::Counts::new();
+        let counts = testkit::Counts::new();
         assert_eq!(counts.wrap(file.read(&mut buf)).await.unwrap(), 0);
         assert_eq!(counts.polls(), 2);
         // An empty buffer reads nothing and needs no trip.
-        let counts = net_util::util::Counts::new();
+        let counts = testkit::Counts::new();
         assert_eq!(counts.wrap(file.read(&mut [])).await.unwrap(), 0);
         assert_eq!(counts.polls(), 1);
     });

@@ -7,22 +7,17 @@
 //! `FUZZ_CASES` sets the number of cases (`.ci/fuzz` runs a long campaign). Every input that
 //! ever failed is kept below as a regression test.
 
-mod example_util;
-
 use std::io::{ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::process::Command;
 use std::sync::OnceLock;
 use std::thread;
-use std::time::Duration;
 
 use charindex::{py_strip, UnicodeNameIndex};
-use example_util::{example_binary, Server};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
-
-/// The bound on one exchange; only turns a hang into a failure.
-const BOUND: Duration = Duration::from_secs(30);
+use testkit::example::{example_binary, Server};
+use testkit::limit;
 
 fn index() -> &'static UnicodeNameIndex {
     static INDEX: OnceLock<UnicodeNameIndex> = OnceLock::new();
@@ -70,8 +65,8 @@ fn model(input: &[u8]) -> Vec<u8> {
 /// reset, after the server closed on a line with input still unread, may cut the answer).
 fn exchange(addr: SocketAddr, input: &[u8]) -> Result<(Vec<u8>, bool), String> {
     let mut stream = TcpStream::connect(addr).map_err(|e| format!("connect: {e}"))?;
-    stream.set_read_timeout(Some(BOUND)).ok();
-    stream.set_write_timeout(Some(BOUND)).ok();
+    stream.set_read_timeout(Some(limit())).ok();
+    stream.set_write_timeout(Some(limit())).ok();
     let mut writer = stream.try_clone().map_err(|e| format!("clone: {e}"))?;
     let input = input.to_vec();
     let sender = thread::spawn(move || {
@@ -166,7 +161,7 @@ fn any_input_gets_exactly_the_protocol_s_answer() {
         "the server exited"
     );
     check(addr, b"registered\n").unwrap();
-    let status = server.interrupt_and_wait(BOUND);
+    let status = server.interrupt_and_wait(limit());
     assert!(status.success(), "exit after SIGINT: {status}");
 }
 

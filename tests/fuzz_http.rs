@@ -34,9 +34,6 @@ use proptest::test_runner::{Config, TestCaseError, TestRunner};
 /// limits are set to 1 MiB below; 8 MiB leaves room for a buffer's doubling.
 const MAX_ALLOCATION: usize = 8 << 20;
 
-/// The bound on one case's exchange; only turns a hang into a failure.
-const BOUND: Duration = Duration::from_secs(30);
-
 struct CountingAllocator;
 
 static LARGEST: AtomicUsize = AtomicUsize::new(0);
@@ -326,7 +323,8 @@ fn server() -> SocketAddr {
                 let _ = server.serve(listener, echo).await;
             })
         });
-        rx.recv_timeout(BOUND).expect("the server started")
+        rx.recv_timeout(testkit::limit())
+            .expect("the server started")
     })
 }
 
@@ -338,7 +336,7 @@ const SERVER_IDLE: u64 = 2;
 
 /// Waits until the server's connection tasks have all ended (seen by a fresh sample).
 fn wait_server_idle() -> Result<(), String> {
-    let deadline = std::time::Instant::now() + BOUND;
+    let deadline = std::time::Instant::now() + testkit::limit();
     loop {
         let seen = SERVER_SAMPLES.load(Ordering::SeqCst);
         while SERVER_SAMPLES.load(Ordering::SeqCst) < seen + 2 {
@@ -360,8 +358,8 @@ fn wait_server_idle() -> Result<(), String> {
 /// until the server has finished with the connection.
 fn exchange(request: &[u8]) -> Result<Vec<u8>, String> {
     let mut stream = StdStream::connect(server()).map_err(|e| format!("connect: {e}"))?;
-    stream.set_read_timeout(Some(BOUND)).ok();
-    stream.set_write_timeout(Some(BOUND)).ok();
+    stream.set_read_timeout(Some(testkit::limit())).ok();
+    stream.set_write_timeout(Some(testkit::limit())).ok();
     // The server may close early (an error answer) and reset the rest: not a failure.
     let _ = stream.write_all(request);
     let _ = stream.shutdown(Shutdown::Write);
@@ -501,7 +499,7 @@ fn raw_server() -> (SocketAddr, Arc<Mutex<Vec<u8>>>) {
         thread::spawn(move || {
             for stream in listener.incoming() {
                 let Ok(mut stream) = stream else { continue };
-                let _ = stream.set_read_timeout(Some(BOUND));
+                let _ = stream.set_read_timeout(Some(testkit::limit()));
                 // Read the request head, then answer and close.
                 let mut head = Vec::new();
                 let mut byte = [0];
@@ -596,7 +594,7 @@ fn fetch(response: &[u8], method: &'static str, streaming: bool) -> Result<Vec<u
     });
     outcome
         .1
-        .recv_timeout(BOUND)
+        .recv_timeout(testkit::limit())
         .unwrap_or_else(|_| Err("the client hung (or panicked)".to_string()))
 }
 

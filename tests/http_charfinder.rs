@@ -8,19 +8,9 @@
 //! startup line, its log and its Ctrl-C exit. Expected answers come from `charindex`.
 //!
 //! Every wait is bounded: the client has a timeout, each client loop runs under
-//! `util::run`, `curl` gets `--max-time`, and the binary is killed when its test ends.
+//! `testkit::run`, `curl` gets `--max-time`, and the binary is killed when its test ends (`testkit`).
 
-mod util;
-
-mod http_charfinder_server;
-
-use std::io::{BufRead, BufReader};
-use std::net::SocketAddr;
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::process::{Command, Stdio};
 
 use charindex::describe::char_name;
 use charindex::web::{escape_html, percent_encode};
@@ -28,10 +18,9 @@ use charindex::UnicodeNameIndex;
 use oneloop::http::Client;
 use serde_json::Value;
 
-use http_charfinder_server::{index, InProcess};
-
-/// The bound on every blocking step. Generous: it only turns a hang into a failure.
-const TIMEOUT: Duration = Duration::from_secs(20);
+use testkit::example::{example_binary, Server};
+use testkit::http_charfinder::{index, InProcess};
+use testkit::limit;
 
 // ---------------------------------------------------------------------------------------
 // Clients
@@ -49,8 +38,8 @@ struct Answer {
 
 /// One request with `oneloop::http::Client`, in a loop of its own.
 fn fetch(method: &'static str, url: String) -> Answer {
-    util::run(move || async move {
-        let client = Client::builder().timeout(TIMEOUT).build();
+    testkit::run(move || async move {
+        let client = Client::builder().timeout(limit()).build();
         let response = client
             .request(method, &url)
             .send()
@@ -504,76 +493,16 @@ fn curl_sees_the_same_answers() {
 // The binary: startup line, log, Ctrl-C
 // ---------------------------------------------------------------------------------------
 
-/// The example's binary, built once per test process.
-fn example_binary() -> PathBuf {
-    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let status = Command::new(env!("CARGO"))
-        .args(["build", "--quiet", "--example", "http_charfinder"])
-        .current_dir(&manifest_dir)
-        .status()
-        .expect("cannot run cargo to build the http_charfinder example");
-    assert!(
-        status.success(),
-        "building http_charfinder failed: {status}"
-    );
-    let target_dir = match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => manifest_dir.join(dir),
-        None => manifest_dir.join("target"),
-    };
-    target_dir
-        .join("debug")
-        .join("examples")
-        .join(format!("http_charfinder{}", std::env::consts::EXE_SUFFIX))
-}
-
-/// The binary as a child process, killed when dropped.
-struct Binary {
-    child: Child,
-    lines: mpsc::Receiver<String>,
-}
-
-impl Binary {
-    fn next_line(&self) -> String {
-        self.lines
-            .recv_timeout(TIMEOUT)
-            .unwrap_or_else(|e| panic!("no line from the server within {TIMEOUT:?}: {e}"))
-    }
-}
-
-impl Drop for Binary {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 #[test]
 fn binary_prints_startup_log_and_shutdown_lines() {
-    let mut child = Command::new(example_binary())
-        .args(["127.0.0.1", "0"])
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
-        .spawn()
-        .expect("cannot start the http_charfinder example");
-    let stdout = child.stdout.take().expect("stdout is piped");
-    let (tx, lines) = mpsc::channel();
-    thread::spawn(move || {
-        for line in BufReader::new(stdout).lines() {
-            let Ok(line) = line else { return };
-            if tx.send(line).is_err() {
-                return;
-            }
-        }
-    });
-    let mut server = Binary { child, lines };
-    let first = server.next_line();
-    let addr: SocketAddr = first
-        .strip_prefix("Serving on ")
-        .and_then(|rest| rest.strip_suffix(". Hit CTRL-C to stop."))
-        .unwrap_or_else(|| panic!("unexpected first line: {first:?}"))
-        .parse()
-        .expect("an address");
+    let mut command = Command::new(example_binary("http_charfinder"));
+    command.args(["127.0.0.1", "0"]);
+    let mut server = Server::start(command, true);
+    let addr = server.addr;
+    assert_eq!(
+        server.first_line,
+        format!("Serving on {addr}. Hit CTRL-C to stop.")
+    );
     assert_ne!(addr.port(), 0);
 
     let answer = get(format!("http://{addr}/?query=it%27s+a+cat"));
@@ -586,22 +515,7 @@ fn binary_prints_startup_log_and_shutdown_lines() {
     assert_eq!(server.next_line(), "Sending 200 results");
 
     // Ctrl-C: the shutdown line, then a clean exit.
-    let sent = Command::new("kill")
-        .args(["-INT", &server.child.id().to_string()])
-        .status()
-        .expect("cannot run kill");
-    assert!(sent.success());
+    let status = server.interrupt_and_wait(limit());
     assert_eq!(server.next_line(), "Server shutting down.");
-    let deadline = Instant::now() + TIMEOUT;
-    let status = loop {
-        if let Some(status) = server.child.try_wait().expect("try_wait") {
-            break status;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "no exit within {TIMEOUT:?} of Ctrl-C"
-        );
-        thread::sleep(Duration::from_millis(10));
-    };
     assert!(status.success(), "{status}");
 }

@@ -9,27 +9,22 @@
 //!
 //! Skipped, with the reason printed, where Chromium or chromedriver is not installed
 //! (`.ci/run` installs both). Bounded in time: every WebDriver command has a timeout,
-//! every wait a deadline, the whole test runs under `util::within`, and the browser is
-//! killed on every path (`webdriver::Browser`'s `Drop`).
-
-mod http_charfinder_server;
-mod util;
-mod webdriver;
+//! every wait a deadline, the whole test runs under `testkit::within`, and the browser is
+//! killed on every path (`testkit::webdriver::Browser`'s `Drop`).
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 use charindex::web::percent_encode;
 use charindex::UnicodeNameIndex;
-use http_charfinder_server::{index, InProcess};
 use oneloop::http::Client;
 use serde_json::{json, Value};
-use webdriver::Browser;
+use testkit::http_charfinder::{index, InProcess};
+use testkit::webdriver::Browser;
 
-/// The bound on one wait for the page to change.
-const WAIT: Duration = Duration::from_secs(30);
-/// The bound on the whole test.
-const LIMIT: Duration = Duration::from_secs(240);
+/// The bound on the whole test: a browser's start, four scenarios and a screenshot, each
+/// of whose waits is bounded by `testkit::limit()`, on a slow machine.
+const WHOLE_TEST: Duration = Duration::from_secs(3 * testkit::LIMIT.as_secs());
 
 const ROW_COUNT: &str = "return document.querySelectorAll('#chars tbody tr').length;";
 const STATE: &str = "return document.getElementById('more').textContent;";
@@ -49,8 +44,8 @@ fn number(value: Value) -> u64 {
 fn chars_rows(server: &InProcess, query: &str, stop: usize) -> Vec<Value> {
     let base = server.url("/chars");
     let query = percent_encode(query);
-    util::run(move || async move {
-        let client = Client::builder().timeout(WAIT).build();
+    testkit::run(move || async move {
+        let client = Client::builder().timeout(testkit::limit()).build();
         let mut rows = Vec::new();
         while rows.len() < stop {
             let url = format!("{base}?query={query}&start={}", rows.len());
@@ -89,7 +84,7 @@ fn scroll_until(browser: &Browser, want: u64) {
     browser
         .wait_for(
             &format!("{want} rows"),
-            WAIT,
+            testkit::limit(),
             &format!(
                 "return document.querySelectorAll('#chars tbody tr').length >= {want} \
                  && document.getElementById('more').textContent.indexOf('loading') < 0;"
@@ -213,7 +208,7 @@ fn screenshot_of_cat_face(browser: &Browser, server: &InProcess) -> PathBuf {
 
 #[test]
 fn page_in_headless_chromium() {
-    let (chromium, driver) = match webdriver::find_tools() {
+    let (chromium, driver) = match testkit::webdriver::find_tools() {
         Ok(tools) => tools,
         Err(reason) => {
             println!("skipped: {reason}");
@@ -221,8 +216,8 @@ fn page_in_headless_chromium() {
         }
     };
     // Declared first, dropped last: kills what is left even if the bounded run times out.
-    let _reaper = webdriver::Reaper;
-    util::within(LIMIT, "the browser test", move || {
+    let _reaper = testkit::webdriver::Reaper;
+    testkit::within(WHOLE_TEST, "the browser test", move || {
         let server = InProcess::start();
         let browser = Browser::start(&chromium, &driver).unwrap();
         scrolling_loads_200_rows_at_a_time(&browser, &server);

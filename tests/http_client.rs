@@ -4,18 +4,17 @@
 //! (their connections are not reused), the per-host connection bound, timeouts, and every
 //! kind of error. Connections are counted on the server side.
 
-mod http_util;
-
 use std::cell::{Cell, RefCell};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::rc::Rc;
 use std::time::Duration;
 
-use http_util::{bounded, echo, run, start, SHORT};
 use oneloop::http::{Client, ErrorKind, Request, Response, Server, Timeout};
 use oneloop::io::{AsyncReadExt, AsyncWriteExt};
 use oneloop::net::{TcpListener, TcpStream};
+use testkit::http::{echo, start, SHORT};
+use testkit::{bounded, run};
 
 /// A raw server: each accepted connection runs `conn(stream, index)` in its own task.
 /// Returns the address and the number of connections accepted so far.
@@ -427,7 +426,7 @@ fn timeouts_say_which() {
         let err = bounded("body timeout", resp.bytes()).await.unwrap_err();
         assert_eq!(err.timeout(), Some(Timeout::Request));
         // A connect that cannot finish: a listener whose accept queue is full.
-        if let Some((full, _held)) = http_util::net_util::full_backlog().await {
+        if let Some((full, _held)) = testkit::full_backlog().await {
             let addr = full.local_addr().unwrap();
             let client = Client::builder().connect_timeout(SHORT).build();
             let err = bounded("connect timeout", client.get(&format!("http://{addr}/")))
@@ -458,7 +457,7 @@ fn errors_name_their_kind_and_url() {
             let err = client.get(bad).await.unwrap_err();
             assert_eq!(err.kind(), ErrorKind::InvalidUrl, "{bad:?}: {err}");
         }
-        let port = http_util::net_util::closed_port();
+        let port = testkit::closed_port();
         let err = client
             .get(&format!("http://127.0.0.1:{port}/"))
             .await

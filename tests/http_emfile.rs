@@ -3,17 +3,15 @@
 //! back-off keeps the loop from spinning (few turns), and once descriptors are freed the
 //! queued requests are answered without any new connection arriving to announce them.
 
-mod net_util;
-
 use std::fs::File;
 use std::io::{Read, Write};
 use std::process::Command;
 use std::time::Duration;
 
-use net_util::{bounded, child_mode, Watched, CHILD_ENV};
 use oneloop::http::{serve, Response};
 use oneloop::net::TcpListener;
 use oneloop::time::sleep;
+use testkit::{bounded, child_mode, Watched, CHILD_ENV};
 
 /// EMFILE on Linux: the per-process descriptor table is full.
 const EMFILE: i32 = 24;

@@ -2,46 +2,14 @@
 //! loopback: the server prints its address, the tiny curl fetches from it (with and without
 //! `-i`), fails cleanly on a bad URL, and Ctrl-C stops the server.
 
-mod http_util;
-
-use std::path::PathBuf;
 use std::process::Command;
-use std::sync::OnceLock;
 use std::time::Duration;
 
-use http_util::net_util::Watched;
-
-/// Builds both examples once per test process; returns the directory holding them.
-fn examples_dir() -> &'static PathBuf {
-    static DIR: OnceLock<PathBuf> = OnceLock::new();
-    DIR.get_or_init(|| {
-        let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let status = Command::new(env!("CARGO"))
-            .args([
-                "build",
-                "--quiet",
-                "--example",
-                "http_hello",
-                "--example",
-                "http_get",
-            ])
-            .current_dir(&manifest_dir)
-            .status()
-            .expect("cannot run cargo to build the examples");
-        assert!(
-            status.success(),
-            "building the HTTP examples failed: {status}"
-        );
-        let target_dir = match std::env::var_os("CARGO_TARGET_DIR") {
-            Some(dir) => manifest_dir.join(dir),
-            None => manifest_dir.join("target"),
-        };
-        target_dir.join("debug").join("examples")
-    })
-}
+use testkit::example::example_binary;
+use testkit::Watched;
 
 fn example(name: &str) -> Command {
-    Command::new(examples_dir().join(format!("{name}{}", std::env::consts::EXE_SUFFIX)))
+    Command::new(example_binary(name))
 }
 
 /// Runs `http_get` with `args`, bounded; returns (exit code, stdout, stderr).
@@ -81,7 +49,7 @@ fn http_get_fetches_from_http_hello_and_ctrl_c_stops_it() {
         "http_get: https://example.com/: https is not supported"
     );
 
-    let port = http_util::net_util::closed_port();
+    let port = testkit::closed_port();
     let (code, _, err) = http_get(&[&format!("http://127.0.0.1:{port}/")]);
     assert_eq!(code, 1);
     assert!(

@@ -8,17 +8,15 @@
 //! When nginx or python3 is missing, the test says why and returns (`.ci/run` installs
 //! them, so in CI they run).
 
-mod http_util;
-
 use std::collections::HashSet;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use http_util::net_util::{pattern_bytes, Watched};
-use http_util::{bounded, run};
 use oneloop::http::{Client, ErrorKind};
+use testkit::{bounded, run};
+use testkit::{pattern_bytes, Watched};
 
 /// The files served by both peers: name and size.
 const FILES: [(&str, usize); 4] = [
@@ -276,7 +274,7 @@ fn nginx_files_byte_for_byte_and_keep_alive_reuse() {
 
 #[test]
 fn python_http_server_http_1_0_and_read_until_close() {
-    if !http_util::installed("python3") {
+    if !testkit::http::installed("python3") {
         println!("python3 is not installed: skipping (.ci/run installs it)");
         return;
     }

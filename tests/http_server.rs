@@ -3,16 +3,15 @@
 //! close, 400, 501, a panicking handler's 500), garbage, and clients vanishing half-way.
 //! After each misbehaviour, a normal request on a new connection must still get 200.
 
-mod http_util;
-
 use std::cell::Cell;
 use std::process::Command;
 use std::rc::Rc;
 
-use http_util::{bounded, echo, raw, read_all, run, start, statuses, still_serves, SHORT};
 use oneloop::http::{Client, Request, Response, Server};
 use oneloop::io::{AsyncReadExt, AsyncWriteExt};
 use oneloop::net::TcpStream;
+use testkit::http::{echo, raw, read_all, start, statuses, still_serves, SHORT};
+use testkit::{bounded, run};
 
 #[test]
 fn pipelined_requests_are_answered_in_order() {
@@ -373,13 +372,13 @@ fn graceful_shutdown_finishes_requests_in_flight() {
 
 /// Runs curl with `args` (plus `-sS`), or `None` when curl is not installed.
 async fn curl(args: &[&str]) -> Option<(String, String)> {
-    if !http_util::installed("curl") {
+    if !testkit::http::installed("curl") {
         println!("curl is not installed: skipping (.ci/run installs it)");
         return None;
     }
     let mut cmd = Command::new("curl");
     cmd.arg("-sS").arg("--max-time").arg("20").args(args);
-    let out = http_util::program(cmd).await?;
+    let out = testkit::http::program(cmd).await?;
     assert!(
         out.status.success(),
         "curl {args:?} failed: {}",
@@ -568,7 +567,7 @@ fn fifty_pipelined_requests_in_random_pieces() {
                 let _ = bounded("all answers", r.read_to_end(&mut out)).await;
                 String::from_utf8_lossy(&out).into_owned()
             };
-            http_util::net_util::join2(write, read).await.1
+            testkit::join2(write, read).await.1
         };
         assert_eq!(statuses(&reader).len(), 51, "{reader}");
         let mut at = 0;

@@ -3,8 +3,6 @@
 //! task asking is `Running` and waits on nothing, and the counters include the turn that is
 //! running and the lengths of the run queue and the deferred list.
 
-mod net_util;
-
 use std::future::Future;
 use std::pin::pin;
 use std::rc::Rc;
@@ -26,7 +24,7 @@ fn find(all: &[TaskInfo], name: &str) -> (TaskState, &'static str) {
 
 #[test]
 fn stats_inside_the_first_turn_count_it() {
-    let (turns, run_queue) = net_util::run(|| async {
+    let (turns, run_queue) = testkit::run(|| async {
         let s = stats();
         (s.turns, s.run_queue)
     });
@@ -36,8 +34,8 @@ fn stats_inside_the_first_turn_count_it() {
 
 #[test]
 fn tasks_and_stats_report_where_each_task_is_now() {
-    net_util::run(|| async {
-        let (mut client, server) = net_util::pair().await;
+    testkit::run(|| async {
+        let (mut client, server) = testkit::pair().await;
         let sleeper = Builder::new()
             .name("sleeper")
             .spawn(time::sleep(Duration::from_secs(60)));
@@ -51,7 +49,7 @@ fn tasks_and_stats_report_where_each_task_is_now() {
             async move { go.wait().await }
         });
         let joiner = Builder::new().name("joiner").spawn(child);
-        net_util::turns(2).await; // every task has reached its wait
+        testkit::turns(2).await; // every task has reached its wait
         let queued = Builder::new().name("queued").spawn(async {});
 
         let all = tasks();

@@ -3,14 +3,12 @@
 //! behind (src/io/mod.rs: the bytes read so far are kept, and a second call continues the
 //! same line).
 
-mod net_util;
-
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use net_util::{bounded, pair, pattern_bytes, run, turns, until, Probe};
 use oneloop::io::{self, AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader, BufWriter};
 use oneloop::task::yield_now;
+use testkit::{bounded, pair, pattern_bytes, run, turns, until, Probe};
 
 #[test]
 fn lines_arrive_whole_from_fragmented_writes() {
@@ -399,8 +397,8 @@ mod io_buf_reader_order {
     // a large read skip the buffered bytes and return later ones, silently reordering and
     // losing data; no existing test noticed.)
 
-    use super::net_util::{pair, pattern_bytes, run};
     use oneloop::io::{AsyncReadExt, AsyncWriteExt, BufReader};
+    use testkit::{pair, pattern_bytes, run};
 
     #[test]
     fn a_large_read_after_a_small_one_gets_the_buffered_bytes_first() {

@@ -3,8 +3,6 @@
 //! while a busy one reads and writes in full-size chunks. Checked through `allocated()` and
 //! the sizes of the reads the inner reader sees, never through timing.
 
-mod net_util;
-
 use std::cell::RefCell;
 use std::future::{poll_fn, Future};
 use std::io;
@@ -12,8 +10,8 @@ use std::pin::Pin;
 use std::rc::Rc;
 use std::task::{Context, Poll};
 
-use net_util::{bounded, pair, pattern_bytes, run};
 use oneloop::io::{AsyncBufReadExt, AsyncRead, AsyncWriteExt, BufReader, BufWriter};
+use testkit::{bounded, pair, pattern_bytes, run};
 
 /// Records the size of the buffer each read is offered.
 struct ReadSizes<R> {

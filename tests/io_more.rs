@@ -2,13 +2,11 @@
 //! end of stream, cancellation), `copy_bidirectional`, `empty`/`sink`/`repeat`, the standard
 //! streams and the std re-exports.
 
-mod net_util;
-
 use std::cell::Cell;
 use std::rc::Rc;
 
-use net_util::{bounded, pair, run, turns, until, Probe};
 use oneloop::io::{self, AsyncReadExt, AsyncWriteExt};
+use testkit::{bounded, pair, run, turns, until, Probe};
 
 #[test]
 fn numbers_round_trip_in_both_byte_orders() {

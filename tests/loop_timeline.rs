@@ -3,32 +3,14 @@
 //! headless Chromium (the screenshot is left under `target/`). Every child process is
 //! bounded, so a hang fails the test.
 
-mod util;
-
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::rc::Rc;
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use oneloop::{task, time, Runtime};
-
-/// Build (if needed) and a run, on a slow machine.
-const LIMIT: Duration = Duration::from_secs(300);
-
-fn wait_bounded(child: &mut Child, deadline: Instant, what: &str) -> ExitStatus {
-    loop {
-        if let Some(status) = child.try_wait().expect("wait for the child") {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what} did not finish within {LIMIT:?}");
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-}
+use testkit::example::example_binary;
+use testkit::wait_exit;
 
 fn tmp(name: &str) -> PathBuf {
     Path::new(env!("CARGO_TARGET_TMPDIR")).join(name)
@@ -36,7 +18,7 @@ fn tmp(name: &str) -> PathBuf {
 
 /// A trace with a few tasks, sleeps, yields and a cancel.
 fn record_trace(path: PathBuf) {
-    util::within(util::LIMIT, "the traced program", move || {
+    testkit::within(testkit::LIMIT, "the traced program", move || {
         let rt = Runtime::builder().trace_file(path).build().unwrap();
         rt.block_on(async {
             let stop = Rc::new(oneloop::sync::Event::new());
@@ -145,17 +127,14 @@ fn timeline_svg_is_well_formed_and_renders() {
     let _ = std::fs::remove_file(&svg_path);
     record_trace(trace.clone());
 
-    let deadline = Instant::now() + LIMIT;
-    let mut child = Command::new(env!("CARGO"))
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["run", "--quiet", "--example", "loop_timeline", "--"])
+    let mut child = Command::new(example_binary("loop_timeline"))
         .arg(&trace)
         .arg("-o")
         .arg(&svg_path)
         .stdout(Stdio::null())
         .spawn()
-        .expect("run cargo run");
-    let status = wait_bounded(&mut child, deadline, "loop_timeline");
+        .expect("start the example");
+    let status = wait_exit(&mut child, "loop_timeline");
     assert!(status.success(), "loop_timeline failed: {status}");
 
     let svg = std::fs::read_to_string(&svg_path).expect("the SVG was written");
@@ -193,7 +172,7 @@ fn timeline_svg_is_well_formed_and_renders() {
         .stderr(Stdio::null())
         .spawn()
         .expect("start chromium");
-    let status = wait_bounded(&mut browser, Instant::now() + LIMIT, "chromium");
+    let status = wait_exit(&mut browser, "chromium");
     assert!(status.success(), "chromium failed: {status}");
     let size = std::fs::metadata(&png).map(|m| m.len()).unwrap_or(0);
     assert!(size > 1000, "the screenshot {} is empty", png.display());

@@ -1,8 +1,6 @@
 //! `try_join!` (first error wins, the others are dropped; cancellation passed on like
 //! `join!`) and `select!` with `mut`/`ref` bindings inside its patterns.
 
-mod util;
-
 use std::cell::Cell;
 use std::future::pending;
 use std::rc::Rc;
@@ -11,7 +9,7 @@ use oneloop::sync::mpsc;
 use oneloop::task::yield_now;
 use oneloop::time::{sleep, Duration};
 use oneloop::Cancelled;
-use util::{run, Counts, DropCounter};
+use testkit::{run, Counts, DropCounter};
 
 #[test]
 fn try_join_gives_every_ok_value_in_written_order() {

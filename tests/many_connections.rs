@@ -7,14 +7,13 @@
 //! timed: every client gets its prompt, every client gets its exact answer, the server holds
 //! a descriptor per client while they are all open, and gives them all back after.
 
-mod example_util;
-
 use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::Command;
 use std::time::Duration;
 
-use example_util::{example_binary, raise_fd_limit, Server, TIMEOUT};
+use testkit::example::{example_binary, raise_fd_limit, Server};
+use testkit::limit;
 
 const CLIENTS: usize = 10_000;
 /// Descriptors each process needs beyond one per connection (std streams, epoll, the
@@ -51,8 +50,8 @@ fn ten_thousand_clients_open_at_once_are_all_answered() {
     command.args(["127.0.0.1", "0"]);
     let mut server = Server::start(command, false);
     // One session first: what the server opens once (its Ctrl-C pipe) is then open.
-    let mut first = TcpStream::connect_timeout(&server.addr, TIMEOUT).expect("first client");
-    first.set_read_timeout(Some(TIMEOUT)).unwrap();
+    let mut first = TcpStream::connect_timeout(&server.addr, limit()).expect("first client");
+    first.set_read_timeout(Some(limit())).unwrap();
     first.write_all(b"registered\r\n").unwrap();
     first.shutdown(std::net::Shutdown::Write).unwrap();
     let mut answer = Vec::new();
@@ -64,10 +63,10 @@ fn ten_thousand_clients_open_at_once_are_all_answered() {
     //    the server has accepted it and its task runs.
     let mut clients = Vec::with_capacity(CLIENTS);
     for i in 0..CLIENTS {
-        let stream = TcpStream::connect_timeout(&server.addr, TIMEOUT)
+        let stream = TcpStream::connect_timeout(&server.addr, limit())
             .unwrap_or_else(|e| panic!("connection {i}: {e}"));
-        stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-        stream.set_write_timeout(Some(TIMEOUT)).unwrap();
+        stream.set_read_timeout(Some(limit())).unwrap();
+        stream.set_write_timeout(Some(limit())).unwrap();
         clients.push(stream);
     }
     for (i, stream) in clients.iter_mut().enumerate() {

@@ -2,22 +2,20 @@
 //! half-close, resets, refused connections, cancellation of every blocking socket
 //! operation, UDP round trips, and fairness between always-ready tasks, timers and sockets.
 //!
-//! Every wait is bounded (`net_util::bounded`, and each loop runs on a thread with a
+//! Every wait is bounded (`testkit::bounded`, and each loop runs on a thread with a
 //! deadline), so a hung reactor fails a test instead of hanging CI. Nothing asserts that
 //! something was *fast*: only counts and orderings.
-
-mod net_util;
 
 use std::cell::Cell;
 use std::io::{ErrorKind, Write};
 use std::rc::Rc;
 use std::time::{Duration, Instant};
 
-use net_util::{bounded, listener, pair, parked, pattern_bytes, run, turns, until, Probe};
 use oneloop::io::{AsyncReadExt, AsyncWriteExt};
 use oneloop::net::{TcpListener, TcpStream, UdpSocket};
 use oneloop::task::{self, yield_now};
 use oneloop::time::sleep;
+use testkit::{bounded, listener, pair, parked, pattern_bytes, run, turns, until, Probe};
 
 /// Accepts for ever, echoing every connection in its own task.
 async fn echo_server(listener: TcpListener) {
@@ -248,7 +246,7 @@ fn borrowed_halves_read_and_write_at_once_in_one_task() {
             let mut back = Vec::new();
             reader.read_to_end(&mut back).await.map(|_| back)
         };
-        let (sent, back) = bounded("split echo", net_util::join2(send, receive)).await;
+        let (sent, back) = bounded("split echo", testkit::join2(send, receive)).await;
         sent.unwrap();
         assert!(back.unwrap() == data, "the echo differs");
         bounded("echo task", echo).await.unwrap().unwrap();
@@ -330,7 +328,7 @@ fn a_peer_that_resets_while_we_read_gives_an_error() {
 #[test]
 fn connecting_to_a_closed_port_is_connection_refused() {
     let kind = run(|| async {
-        let port = net_util::closed_port();
+        let port = testkit::closed_port();
         let result = bounded("connect", TcpStream::connect(("127.0.0.1", port))).await;
         result.map(|_| ()).map_err(|e| e.kind())
     });
@@ -440,7 +438,7 @@ fn cancelling_a_task_blocked_in_write_gives_is_cancelled_and_the_count_is_exact(
 #[test]
 fn cancelling_a_task_blocked_in_connect_gives_is_cancelled() {
     run(|| async {
-        let Some((listener, _held)) = net_util::full_backlog().await else {
+        let Some((listener, _held)) = testkit::full_backlog().await else {
             panic!("could not fill a listener's accept queue: no way to block a connect");
         };
         let addr = listener.local_addr().unwrap();
@@ -745,8 +743,8 @@ mod net_udp_error_while_waiting {
     use std::rc::Rc;
     use std::time::Duration;
 
-    use super::net_util::{run, turns, until};
     use oneloop::net::UdpSocket;
+    use testkit::{run, turns, until};
 
     #[test]
     fn a_udp_error_that_arrives_while_recv_waits_is_reported_once_then_recv_waits_again() {

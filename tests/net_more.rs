@@ -3,15 +3,13 @@
 //! `UdpSocket` methods, and Unix domain sockets (stream, listener, datagram) on temp paths.
 //! Every new waiting future is checked to deliver `Cancelled` at its wait, losing nothing.
 
-mod net_util;
-
 use std::io::ErrorKind;
 use std::path::PathBuf;
 
-use net_util::{bounded, pair, parked, run, turns, until};
 use oneloop::io::{AsyncReadExt, AsyncWriteExt, Interest};
 use oneloop::net::{tcp, unix, UdpSocket, UnixDatagram, UnixListener, UnixStream};
 use oneloop::runtime::stats;
+use testkit::{bounded, pair, parked, run, turns, until};
 
 /// A fresh socket path in the temp directory, removed first if a crashed run left it.
 fn temp_path(name: &str) -> PathBuf {

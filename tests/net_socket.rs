@@ -1,12 +1,10 @@
 //! `TcpSocket` (options before bind, listen, connect) and `lookup_host` (names resolved on
 //! the blocking pool while the loop runs on; numeric addresses parsed in place).
 
-mod net_util;
-
 use std::rc::Rc;
 
-use net_util::{bounded, closed_port, run};
 use oneloop::net::{lookup_host, TcpListener, TcpSocket, TcpStream};
+use testkit::{bounded, closed_port, run};
 
 #[test]
 fn reuseport_lets_two_listeners_share_a_port() {

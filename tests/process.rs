@@ -2,13 +2,11 @@
 //! `output()`, `kill_on_drop`, a cancelled `wait()`; then the same through the SIGCHLD
 //! fallback, in a child of this test binary started with `ONELOOP_PROCESS_SIGCHLD=1`.
 
-mod net_util;
-
 use std::time::Duration;
 
-use net_util::{bounded, child_mode, child_test, run, turns, Watched};
 use oneloop::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use oneloop::process::{Command, Stdio};
+use testkit::{bounded, child_mode, child_test, run, turns, Watched};
 
 /// Is the process `pid` gone (exited and reaped)? A zombie still has its /proc entry.
 fn gone(pid: u32) -> bool {
@@ -48,7 +46,7 @@ async fn echo_and_cat() {
         .unwrap();
     let mut stdin = child.stdin.take().unwrap();
     let mut stdout = child.stdout.take().unwrap();
-    let data = net_util::pattern_bytes(1 << 20);
+    let data = testkit::pattern_bytes(1 << 20);
     let sent = data.clone();
     let writer = oneloop::spawn(async move {
         stdin.write_all(&sent).await.unwrap();
@@ -249,7 +247,7 @@ fn wait_parks_once_and_is_woken_by_the_exit() {
             .spawn()
             .unwrap();
         let stdin = child.stdin.take().unwrap();
-        let counts = net_util::util::Counts::new();
+        let counts = testkit::Counts::new();
         let wait_counts = counts.clone();
         let waiter = oneloop::spawn(async move { wait_counts.wrap(child.wait()).await });
         turns(5).await;

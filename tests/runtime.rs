@@ -2,8 +2,6 @@
 //! other threads, fairness (`yield_now`, the budget), and introspection (`stats`, `tasks`,
 //! the trace).
 
-mod util;
-
 use std::cell::{Cell, RefCell};
 use std::future::{pending, poll_fn};
 use std::panic::{self, AssertUnwindSafe};
@@ -17,7 +15,7 @@ use oneloop::runtime::{self, TaskState};
 use oneloop::task::{self, yield_now};
 use oneloop::time::{sleep, timeout, Duration, Instant};
 use oneloop::{spawn, Runtime};
-use util::Counts;
+use testkit::Counts;
 
 async fn bounded<F: std::future::Future>(what: &str, fut: F) -> F::Output {
     match timeout(Duration::from_secs(20), fut).await {
@@ -44,7 +42,7 @@ fn run_cancels_leftover_tasks_and_their_cleanup_runs() {
     let cleaned = Arc::new(AtomicBool::new(false));
     let cleanup_slept = Arc::new(AtomicBool::new(false));
     let (c, s) = (Arc::clone(&cleaned), Arc::clone(&cleanup_slept));
-    let answer = util::run(move || async move {
+    let answer = testkit::run(move || async move {
         drop(spawn(async move {
             if sleep(Duration::from_secs(60)).await.is_err() {
                 // Cleanup may await: the loop keeps turning for it.
@@ -76,7 +74,7 @@ fn run_leftover_spawned_last_takes_its_first_step_then_is_cancelled() {
     // at its first await and may clean up.
     let steps = Arc::new(std::sync::Mutex::new(Vec::new()));
     let s = Arc::clone(&steps);
-    util::run(move || async move {
+    testkit::run(move || async move {
         drop(spawn(async move {
             s.lock().unwrap().push("first step");
             let slept = sleep(Duration::from_secs(60)).await;
@@ -98,7 +96,7 @@ fn run_leftover_spawned_in_the_last_step_never_runs() {
     // asyncio.run cancels a task created during that last step before it starts.
     let ran = Arc::new(AtomicBool::new(false));
     let r = Arc::clone(&ran);
-    util::run(move || async move {
+    testkit::run(move || async move {
         drop(spawn(async move {
             drop(spawn(async move { r.store(true, Ordering::SeqCst) }));
         }));
@@ -111,7 +109,7 @@ fn run_leftover_spawned_in_the_last_step_never_runs() {
 fn block_on_returns_without_polling_tasks_after_its_future() {
     // tokio's `block_on` returns as soon as its future is ready; tasks spawned meanwhile are
     // polled by the next `block_on`, not behind the caller's back.
-    let polls = util::within(util::LIMIT, "block_on", || {
+    let polls = testkit::within(testkit::LIMIT, "block_on", || {
         let rt = Runtime::new().unwrap();
         let counts = Counts::new();
         let handle = rt.block_on(async { spawn(counts.wrap(async { 1 })) });
@@ -140,7 +138,7 @@ fn run_returns_when_a_leftover_ignores_cancellation() {
         Arc::clone(&drops),
         Arc::clone(&cancels_seen),
     );
-    util::run(move || async move {
+    testkit::run(move || async move {
         drop(spawn(async move {
             let _guard = Dropped(d1);
             loop {
@@ -170,7 +168,7 @@ fn run_returns_when_a_leftover_ignores_cancellation() {
 #[test]
 #[allow(clippy::async_yields_async)] // returning a JoinHandle from block_on is the point
 fn block_on_twice_task_from_first_completes_in_second() {
-    util::within(util::LIMIT, "two block_on", || {
+    testkit::within(testkit::LIMIT, "two block_on", || {
         let rt = Runtime::new().unwrap();
         let progress = Rc::new(Cell::new(0));
         let p = Rc::clone(&progress);
@@ -195,7 +193,7 @@ fn block_on_twice_task_from_first_completes_in_second() {
 
 #[test]
 fn block_on_root_panic_propagates() {
-    let res = util::within(util::LIMIT, "panicking root", || {
+    let res = testkit::within(testkit::LIMIT, "panicking root", || {
         let rt = Runtime::new().unwrap();
         let caught = panic::catch_unwind(AssertUnwindSafe(|| {
             rt.block_on(async {
@@ -215,7 +213,7 @@ fn block_on_root_panic_propagates() {
 
 #[test]
 fn run_inside_a_running_loop_panics() {
-    let (run_msg, block_on_msg) = util::run(|| async {
+    let (run_msg, block_on_msg) = testkit::run(|| async {
         let nested = panic::catch_unwind(|| oneloop::run(async { 1 }));
         let run_msg = panic_text(nested.unwrap_err().as_ref());
         let rt = Runtime::new().unwrap();
@@ -231,7 +229,7 @@ fn run_inside_a_running_loop_panics() {
 
 #[test]
 fn spawn_outside_a_loop_panics() {
-    let msg = util::within(util::LIMIT, "spawn outside", || {
+    let msg = testkit::within(testkit::LIMIT, "spawn outside", || {
         let caught = panic::catch_unwind(|| {
             drop(oneloop::spawn(async {}));
         });
@@ -247,7 +245,7 @@ fn spawn_outside_a_loop_panics() {
 
 #[test]
 fn wake_from_another_thread_resumes_the_task() {
-    util::run(|| async {
+    testkit::run(|| async {
         let before = runtime::stats().remote_wakes;
         let flag = Arc::new(AtomicBool::new(false));
         let (tx, rx) = mpsc::channel::<Waker>();
@@ -287,7 +285,7 @@ fn many_cross_thread_wakes_all_land() {
     const THREADS: usize = 4;
     const PER_THREAD: usize = 250;
     const TOTAL: usize = THREADS * PER_THREAD;
-    util::run_within(Duration::from_secs(30), || async {
+    testkit::run_within(Duration::from_secs(30), || async {
         let before = runtime::stats().remote_wakes;
         // `sent`: bumped by a thread just before it wakes; `seen`: the value the task read at
         // its last poll. Each thread waits until the task has seen its bump before it sends
@@ -350,7 +348,7 @@ fn many_cross_thread_wakes_all_land() {
 
 #[test]
 fn yield_now_interleaves_two_tasks() {
-    util::run(|| async {
+    testkit::run(|| async {
         let log = Rc::new(RefCell::new(String::new()));
         let make = |name: char| {
             let log = Rc::clone(&log);
@@ -370,7 +368,7 @@ fn yield_now_interleaves_two_tasks() {
 
 #[test]
 fn yield_loop_does_not_starve_a_timer() {
-    util::run(|| async {
+    testkit::run(|| async {
         let stop = Rc::new(Cell::new(false));
         let yields = Rc::new(Cell::new(0u64));
         let (s, y) = (Rc::clone(&stop), Rc::clone(&yields));
@@ -412,7 +410,7 @@ fn yield_loop_does_not_starve_a_timer() {
 fn busy_loop_of_ready_futures_is_preempted_by_the_budget() {
     // `sleep(ZERO)` is always ready, so this loop never sees `Pending` on its own; the
     // cooperative budget must still make it give the loop back.
-    util::run(|| async {
+    testkit::run(|| async {
         let stop = Rc::new(Cell::new(false));
         let s = Rc::clone(&stop);
         let spinner = spawn(async move {
@@ -439,7 +437,7 @@ fn busy_loop_of_ready_futures_is_preempted_by_the_budget() {
 
 #[test]
 fn stats_counters_move() {
-    util::run(|| async {
+    testkit::run(|| async {
         let s0 = runtime::stats();
         assert_eq!(s0.live_tasks, 1, "the root future");
         assert_eq!(s0.timers_pending, 0);
@@ -473,7 +471,7 @@ fn stats_counters_move() {
 
 #[test]
 fn tasks_lists_a_named_sleeping_task() {
-    util::run(|| async {
+    testkit::run(|| async {
         let handle = task::Builder::new().name("sleeper").spawn(async {
             let _ = sleep(Duration::from_secs(3600)).await;
         });
@@ -533,7 +531,7 @@ fn trace_prints_one_line_per_turn() {
         return;
     }
     let exe = std::env::current_exe().unwrap();
-    let stderr = util::within(util::LIMIT, "traced child process", move || {
+    let stderr = testkit::within(testkit::LIMIT, "traced child process", move || {
         let out = std::process::Command::new(exe)
             .args(["--exact", "trace_prints_one_line_per_turn", "--nocapture"])
             .env(TRACE_CHILD, "1")
@@ -577,13 +575,13 @@ fn tokio_style_builder_builds_a_loop() {
 
 #[test]
 fn local_set_runs_its_tasks_and_dropping_it_aborts_the_rest() {
-    util::run(|| async {
+    testkit::run(|| async {
         let dropped = Rc::new(Cell::new(0));
         let local = oneloop::task::LocalSet::new();
         let done = local.spawn_local(async { 1 });
         let flag = Rc::clone(&dropped);
         let stuck = local.spawn_local(async move {
-            let _counter = util::DropCounter(flag);
+            let _counter = testkit::DropCounter(flag);
             std::future::pending::<()>().await;
         });
         assert_eq!(local.run_until(done).await.unwrap(), 1);
@@ -599,7 +597,7 @@ fn local_set_runs_its_tasks_and_dropping_it_aborts_the_rest() {
 
 #[test]
 fn a_long_lived_local_set_forgets_finished_tasks() {
-    util::run(|| async {
+    testkit::run(|| async {
         let local = oneloop::task::LocalSet::new();
         for i in 0..10_000 {
             assert_eq!(local.spawn_local(async move { i }).await.unwrap(), i);
@@ -629,8 +627,6 @@ mod runtime_budget_yields_the_turn {
     // (Mutation-tested: `poll_proceed` waking the task at once, instead of deferring the wake,
     // went unnoticed by every existing test.)
 
-    use super::util;
-
     use oneloop::runtime;
     use oneloop::spawn;
     use oneloop::time::{sleep, Duration};
@@ -640,7 +636,7 @@ mod runtime_budget_yields_the_turn {
 
     #[test]
     fn a_task_out_of_budget_runs_again_only_in_the_next_turn() {
-        let (turns, polls) = util::run(|| async {
+        let (turns, polls) = testkit::run(|| async {
             let before = runtime::stats();
             // `sleep(ZERO)` is always ready: only the budget ever makes this task yield.
             let spinner = spawn(async {
@@ -674,8 +670,6 @@ mod runtime_self_wake {
     // (Mutation-tested: `Core::schedule` ignoring a wake of a `Running` task went unnoticed by
     // every other test, because oneloop's own futures defer their self-wakes.)
 
-    use super::util;
-
     use std::cell::Cell;
     use std::future::{poll_fn, Future};
     use std::rc::Rc;
@@ -686,7 +680,7 @@ mod runtime_self_wake {
     use oneloop::time::{timeout, Duration};
 
     /// Bound on every wait here: a lost wake-up fails the test instead of hanging it.
-    const LIMIT: Duration = Duration::from_secs(5);
+    const LIMIT: Duration = testkit::LIMIT;
 
     /// Returns `Pending` `times` times, waking itself each time before it does.
     async fn self_waking_yields(times: usize, polls: Rc<Cell<usize>>) {
@@ -705,7 +699,7 @@ mod runtime_self_wake {
 
     #[test]
     fn a_spawned_task_that_wakes_itself_while_running_is_polled_again() {
-        let polls = util::run_within(LIMIT * 2, || async {
+        let polls = testkit::run_within(LIMIT * 2, || async {
             let polls = Rc::new(Cell::new(0));
             let handle = spawn(self_waking_yields(3, Rc::clone(&polls)));
             match timeout(LIMIT, handle).await {
@@ -719,7 +713,7 @@ mod runtime_self_wake {
 
     #[test]
     fn the_root_future_that_wakes_itself_while_running_is_polled_again() {
-        let polls = util::run_within(LIMIT, || async {
+        let polls = testkit::run_within(LIMIT, || async {
             let polls = Rc::new(Cell::new(0));
             self_waking_yields(3, Rc::clone(&polls)).await;
             polls.get()
@@ -731,7 +725,7 @@ mod runtime_self_wake {
     fn a_task_that_fires_its_own_registered_waker_is_polled_again() {
         // The task registers its waker with a oneshot receiver, then, in the same poll, sends
         // on the matching sender: the receiver's wake lands on the task while it runs.
-        let got = util::run_within(LIMIT * 2, || async {
+        let got = testkit::run_within(LIMIT * 2, || async {
             let handle = spawn(async {
                 let (tx, mut rx) = oneshot::channel::<u32>();
                 let mut tx = Some(tx);
@@ -758,7 +752,7 @@ mod runtime_self_wake {
 
 #[test]
 fn yield_now_lets_a_due_timer_run_first() {
-    util::run(|| async {
+    testkit::run(|| async {
         let fired = Rc::new(Cell::new(false));
         let flag = Rc::clone(&fired);
         let timer = spawn(async move {
@@ -776,7 +770,7 @@ fn yield_now_lets_a_due_timer_run_first() {
 
 #[test]
 fn waiting_for_a_timer_takes_a_handful_of_turns_not_a_busy_loop() {
-    util::run(|| async {
+    testkit::run(|| async {
         let before = runtime::stats().turns;
         sleep(Duration::from_millis(30)).await.unwrap();
         let turns = runtime::stats().turns - before;
@@ -821,7 +815,7 @@ fn a_destructor_that_spawns_while_the_runtime_drops_is_refused() {
     // The loop is being dropped: the new task must not land in its slab (where a later
     // handle could mistake it for another task); it is dropped unpolled and its handle
     // says it was cancelled.
-    let (cancelled, dropped, at_once) = util::within(util::LIMIT, "runtime drop", || {
+    let (cancelled, dropped, at_once) = testkit::within(testkit::LIMIT, "runtime drop", || {
         let slot = Rc::new(RefCell::new(None));
         let dropped = Rc::new(Cell::new(false));
         let at_once = Rc::new(Cell::new(false));
@@ -862,7 +856,7 @@ fn a_destructor_that_spawns_while_the_runtime_drops_is_refused() {
 fn block_on_drops_the_tasks_left_at_once_as_tokio_main_does() {
     // A background loop that shrugs off a cancel request would hold `run` for its 2 s grace;
     // `runtime::block_on` (what `#[oneloop::main]` expands to) drops it at once instead.
-    let (ticks_after, dropped) = util::within(util::LIMIT, "block_on", || {
+    let (ticks_after, dropped) = testkit::within(testkit::LIMIT, "block_on", || {
         let ticks = Rc::new(Cell::new(0u32));
         let dropped = Rc::new(Cell::new(false));
         let (t, d) = (Rc::clone(&ticks), Rc::clone(&dropped));

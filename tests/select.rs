@@ -2,27 +2,17 @@
 //! results, losers dropped, cancellation delivered to the first leaf polled, tasks of a
 //! dropped `JoinSet` aborted. Drops and polls are counted, not guessed.
 
-mod util;
-
 use std::cell::{Cell, RefCell};
 use std::future::{pending, ready};
 use std::rc::Rc;
 
 use oneloop::sync::mpsc;
 use oneloop::task::{yield_now, JoinSet};
-use oneloop::time::{sleep, timeout, Duration};
+use oneloop::time::{sleep, Duration};
 use oneloop::{as_completed, gather, spawn, Cancelled};
-use util::{Counts, DropCounter};
+use testkit::{bounded, Counts, DropCounter};
 
-const LIMIT: Duration = Duration::from_secs(20);
 const FOREVER: Duration = Duration::from_secs(3600);
-
-async fn bounded<F: std::future::Future>(what: &str, fut: F) -> F::Output {
-    match timeout(LIMIT, fut).await {
-        Ok(out) => out,
-        Err(_) => panic!("{what} did not finish within {LIMIT:?}"),
-    }
-}
 
 // ---- select! --------------------------------------------------------------------------
 
@@ -337,15 +327,13 @@ mod select_as_completed_wake_order {
     // (Mutation-tested: filing woken children at the front of the ready list, LIFO, went
     // unnoticed by every existing test.)
 
-    use super::util;
-
     use oneloop::as_completed;
     use oneloop::sync::oneshot;
     use oneloop::task::yield_now;
 
     #[test]
     fn children_woken_in_the_same_turn_complete_in_wake_order() {
-        let order = util::run(|| async {
+        let order = testkit::run(|| async {
             let (senders, receivers): (Vec<_>, Vec<_>) =
                 (0..5).map(|_| oneshot::channel::<usize>()).unzip();
             let mut done = as_completed(

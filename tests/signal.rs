@@ -7,18 +7,11 @@
 //! lines too ("test NAME ... " shares a line with the first `println!`), so the parent
 //! looks for lines that *end* with the child's markers.
 
-mod net_util;
-
 use std::io::{BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpStream};
-use std::path::PathBuf;
 use std::process::Command;
-use std::time::Duration;
 
-use net_util::{child_mode, child_test, Watched};
-
-/// The bound on each step of talking to a child (start-up, a reply, the exit).
-const STEP: Duration = Duration::from_secs(20);
+use testkit::{child_mode, child_test, Watched};
 
 /// Child mode "ctrl_c": wait for Ctrl-C in a loop, say so, exit 0.
 #[test]
@@ -32,7 +25,7 @@ fn child_waits_for_ctrl_c() {
         oneloop::task::yield_now().await.unwrap();
         println!("child: ready");
         std::io::stdout().flush().unwrap();
-        oneloop::time::timeout(STEP, waiter).await
+        oneloop::time::timeout(testkit::limit(), waiter).await
     });
     match got {
         Ok(Ok(Ok(()))) => println!("got ctrl-c"),
@@ -55,7 +48,7 @@ fn child_many_wait_for_ctrl_c() {
         std::io::stdout().flush().unwrap();
         let mut done = 0;
         for waiter in waiters {
-            if let Ok(Ok(Ok(()))) = oneloop::time::timeout(STEP, waiter).await {
+            if let Ok(Ok(Ok(()))) = oneloop::time::timeout(testkit::limit(), waiter).await {
                 done += 1;
             }
         }
@@ -67,9 +60,11 @@ fn child_many_wait_for_ctrl_c() {
 #[test]
 fn two_hundred_ctrl_c_waiters_all_get_one_sigint() {
     let mut child = Watched::spawn(child_test("child_many_wait_for_ctrl_c", "many"));
-    child.wait_line(STEP, |l| l.ends_with("child: ready").then_some(()));
+    child.wait_line(testkit::limit(), |l| {
+        l.ends_with("child: ready").then_some(())
+    });
     child.interrupt();
-    let (status, stdout, stderr) = child.finish(STEP);
+    let (status, stdout, stderr) = child.finish(testkit::limit());
     assert!(
         stdout.iter().any(|l| l.ends_with("200 got ctrl-c")),
         "stdout: {stdout:#?}\nstderr: {stderr}"
@@ -89,12 +84,12 @@ fn child_keeps_a_sigint_that_arrives_between_waits() {
         let waiter = oneloop::spawn(oneloop::signal::ctrl_c());
         oneloop::task::yield_now().await.unwrap();
         assert_eq!(raise_sigint(), 0);
-        let first = oneloop::time::timeout(STEP, waiter).await;
+        let first = oneloop::time::timeout(testkit::limit(), waiter).await;
         println!("first: {first:?}");
         // Nobody waits now: a SIGINT here must neither kill us nor be lost.
         assert_eq!(raise_sigint(), 0);
         println!("survived");
-        let kept = oneloop::time::timeout(STEP, oneloop::signal::ctrl_c()).await;
+        let kept = oneloop::time::timeout(testkit::limit(), oneloop::signal::ctrl_c()).await;
         println!("kept: {kept:?}");
     });
 }
@@ -109,9 +104,11 @@ fn raise_sigint() -> i32 {
 #[test]
 fn ctrl_c_is_delivered_to_a_child_process() {
     let mut child = Watched::spawn(child_test("child_waits_for_ctrl_c", "ctrl_c"));
-    child.wait_line(STEP, |l| l.ends_with("child: ready").then_some(()));
+    child.wait_line(testkit::limit(), |l| {
+        l.ends_with("child: ready").then_some(())
+    });
     child.interrupt();
-    let (status, stdout, stderr) = child.finish(STEP);
+    let (status, stdout, stderr) = child.finish(testkit::limit());
     assert!(
         stdout.iter().any(|l| l.ends_with("got ctrl-c")),
         "stdout: {stdout:#?}\nstderr: {stderr}"
@@ -128,7 +125,7 @@ fn a_sigint_between_two_waits_is_kept_for_the_next_wait() {
         "child_keeps_a_sigint_that_arrives_between_waits",
         "kept",
     ));
-    let (status, stdout, stderr) = child.finish(STEP);
+    let (status, stdout, stderr) = child.finish(testkit::limit());
     let has = |end: &str| stdout.iter().any(|l| l.ends_with(end));
     assert!(
         has("first: Ok(Ok(Ok(())))"),
@@ -142,44 +139,14 @@ fn a_sigint_between_two_waits_is_kept_for_the_next_wait() {
     assert!(status.success(), "exit: {status}; stderr: {stderr}");
 }
 
-/// The `echo` example binary, built by a nested `cargo build` with this test's features,
-/// profile and target directory (this binary is `<target>/<profile>/deps/signal-HASH`).
-fn echo_example() -> PathBuf {
-    let exe = std::env::current_exe().unwrap();
-    let profile_dir = exe
-        .parent()
-        .and_then(|deps| deps.parent())
-        .expect("profile dir");
-    let target_dir = profile_dir.parent().expect("target dir");
-    let mut cmd = Command::new(env!("CARGO"));
-    cmd.args(["build", "--quiet", "--example", "echo", "--target-dir"])
-        .arg(target_dir)
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
-    if profile_dir
-        .file_name()
-        .is_some_and(|name| name == "release")
-    {
-        cmd.arg("--release");
-    }
-    if cfg!(feature = "polling") {
-        cmd.args(["--features", "polling"]);
-    }
-    let status = cmd.status().expect("run cargo build --example echo");
-    assert!(
-        status.success(),
-        "cargo build --example echo failed: {status}"
-    );
-    profile_dir.join("examples").join("echo")
-}
-
 #[test]
 fn the_echo_example_echoes_lines_and_shuts_down_on_ctrl_c() {
-    let echo = echo_example();
+    let echo = testkit::example::example_binary("echo");
     let mut cmd = Command::new(&echo);
     cmd.args(["127.0.0.1", "0"]);
     let mut child = Watched::spawn(cmd);
     // "Echo server on 127.0.0.1:PORT. Try it: nc 127.0.0.1 PORT"
-    let addr: SocketAddr = child.wait_line(STEP, |line| {
+    let addr: SocketAddr = child.wait_line(testkit::limit(), |line| {
         let rest = line.strip_prefix("Echo server on ")?;
         rest.split(". ").next()?.parse().ok()
     });
@@ -187,7 +154,7 @@ fn the_echo_example_echoes_lines_and_shuts_down_on_ctrl_c() {
 
     for client in 0..3 {
         let stream = TcpStream::connect(addr).expect("connect to the echo example");
-        stream.set_read_timeout(Some(STEP)).unwrap();
+        stream.set_read_timeout(Some(testkit::limit())).unwrap();
         let mut writer = stream.try_clone().unwrap();
         let mut reader = BufReader::new(stream);
         for i in 0..3 {
@@ -200,7 +167,7 @@ fn the_echo_example_echoes_lines_and_shuts_down_on_ctrl_c() {
     }
 
     child.interrupt();
-    let (status, stdout, stderr) = child.finish(STEP);
+    let (status, stdout, stderr) = child.finish(testkit::limit());
     assert!(
         stdout.iter().any(|l| l == "Server shutting down."),
         "stdout: {stdout:#?}\nstderr: {stderr}"

@@ -5,17 +5,11 @@
 //! Signals are sent to a child, never to the test process: a handler installed here would
 //! stay installed for every other test of the binary.
 
-mod net_util;
-
 use std::io::Write;
 use std::process::Command;
-use std::time::Duration;
 
-use net_util::{child_mode, child_test, Watched};
 use oneloop::signal::unix::{signal, SignalKind};
-
-/// The bound on each step of talking to a child (start-up, a reply, the exit).
-const STEP: Duration = Duration::from_secs(20);
+use testkit::{child_mode, child_test, Watched};
 
 fn say(line: &str) {
     println!("{line}");
@@ -48,7 +42,7 @@ fn child_listens_for_usr1_and_hup() {
         let mut hup = signal(SignalKind::hangup()).unwrap();
         say("child: ready");
         for _ in 0..3 {
-            let got = oneloop::time::timeout(STEP, async {
+            let got = oneloop::time::timeout(testkit::limit(), async {
                 oneloop::select! {
                     r = usr1.recv() => format!("got usr1 {r:?}"),
                     r = hup.recv() => format!("got hup {r:?}"),
@@ -63,13 +57,15 @@ fn child_listens_for_usr1_and_hup() {
 #[test]
 fn usr1_and_hup_reach_their_own_listeners_in_a_child() {
     let mut child = Watched::spawn(child_test("child_listens_for_usr1_and_hup", "usr1_hup"));
-    child.wait_line(STEP, |l| l.ends_with("child: ready").then_some(()));
+    child.wait_line(testkit::limit(), |l| {
+        l.ends_with("child: ready").then_some(())
+    });
     for name in ["USR1", "HUP", "USR1"] {
         kill(&child, name);
         let want = format!("got {} Ok(Some(()))", name.to_lowercase());
-        child.wait_line(STEP, |l| l.ends_with(&want).then_some(()));
+        child.wait_line(testkit::limit(), |l| l.ends_with(&want).then_some(()));
     }
-    let (status, stdout, stderr) = child.finish(STEP);
+    let (status, stdout, stderr) = child.finish(testkit::limit());
     assert!(
         status.success(),
         "exit: {status}; stdout: {stdout:#?}\nstderr: {stderr}"
@@ -88,13 +84,13 @@ fn child_keeps_signals_that_arrive_while_nobody_waits() {
         let mut usr1 = signal(SignalKind::user_defined1()).unwrap();
         assert_eq!(raise(libc::SIGUSR1), 0);
         assert_eq!(raise(libc::SIGUSR1), 0);
-        let first = oneloop::time::timeout(STEP, usr1.recv()).await;
+        let first = oneloop::time::timeout(testkit::limit(), usr1.recv()).await;
         say(&format!("held: {first:?}"));
         // Two listeners of one signal on one loop: one arrival completes both.
         let mut other = signal(SignalKind::user_defined1()).unwrap();
         assert_eq!(raise(libc::SIGUSR1), 0);
-        let a = oneloop::time::timeout(STEP, usr1.recv()).await;
-        let b = oneloop::time::timeout(STEP, other.recv()).await;
+        let a = oneloop::time::timeout(testkit::limit(), usr1.recv()).await;
+        let b = oneloop::time::timeout(testkit::limit(), other.recv()).await;
         say(&format!("both: {a:?} {b:?}"));
         drop((usr1, other));
         // No Signal of SIGHUP exists now (the handler stays): the process survives, and
@@ -103,7 +99,7 @@ fn child_keeps_signals_that_arrive_while_nobody_waits() {
         assert_eq!(raise(libc::SIGHUP), 0);
         say("survived");
         let mut hup = signal(SignalKind::hangup()).unwrap();
-        let kept = oneloop::time::timeout(STEP, hup.recv()).await;
+        let kept = oneloop::time::timeout(testkit::limit(), hup.recv()).await;
         say(&format!("kept: {kept:?}"));
     });
 }
@@ -114,7 +110,7 @@ fn signals_that_arrive_while_nobody_waits_are_kept() {
         "child_keeps_signals_that_arrive_while_nobody_waits",
         "kept",
     ));
-    let (status, stdout, stderr) = child.finish(STEP);
+    let (status, stdout, stderr) = child.finish(testkit::limit());
     let has = |end: &str| stdout.iter().any(|l| l.ends_with(end));
     for line in [
         "held: Ok(Ok(Some(())))",
@@ -145,10 +141,13 @@ fn child_cancels_a_parked_recv() {
         });
         oneloop::task::yield_now().await.unwrap(); // parked in recv()
         waiter.cancel();
-        let (first, mut usr2) = oneloop::time::timeout(STEP, waiter).await.unwrap().unwrap();
+        let (first, mut usr2) = oneloop::time::timeout(testkit::limit(), waiter)
+            .await
+            .unwrap()
+            .unwrap();
         say(&format!("first: {first:?}"));
         assert_eq!(raise(libc::SIGUSR2), 0);
-        let second = oneloop::time::timeout(STEP, usr2.recv()).await;
+        let second = oneloop::time::timeout(testkit::limit(), usr2.recv()).await;
         say(&format!("second: {second:?}"));
     });
 }
@@ -156,7 +155,7 @@ fn child_cancels_a_parked_recv() {
 #[test]
 fn a_cancelled_recv_returns_cancelled_and_the_signal_still_works() {
     let child = Watched::spawn(child_test("child_cancels_a_parked_recv", "cancel"));
-    let (status, stdout, stderr) = child.finish(STEP);
+    let (status, stdout, stderr) = child.finish(testkit::limit());
     let has = |end: &str| stdout.iter().any(|l| l.ends_with(end));
     assert!(
         has("first: Err(Cancelled)"),
@@ -171,7 +170,7 @@ fn a_cancelled_recv_returns_cancelled_and_the_signal_still_works() {
 
 #[test]
 fn uncatchable_signals_are_refused() {
-    net_util::run(|| async {
+    testkit::run(|| async {
         for signum in [libc::SIGKILL, libc::SIGSTOP, libc::SIGSEGV, 0, 65, -1] {
             let err = signal(SignalKind::from_raw(signum)).unwrap_err();
             assert_eq!(err.kind(), std::io::ErrorKind::InvalidInput, "{signum}");

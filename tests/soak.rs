@@ -11,22 +11,24 @@
 //! the figure after the warm-up phase, and SIGINT makes it exit with status 0 (valgrind's
 //! exit status, when wrapped, which is 1 on any error or definite leak).
 //!
+//! The harness is here; each server's client side (a [`Protocol`]: what a good session
+//! sends and expects, how a rude one misbehaves) is in `tests/soak/`.
+//!
 //! Environment: `SOAK_SECS` (default 10), `SOAK_GOOD` / `SOAK_RUDE` (client threads,
 //! default 3 / 2), `SOAK_WRAP` (a command put before the server, such as `valgrind ...`; the
 //! memory bound is then not checked, as valgrind's own memory dominates).
 
-mod example_util;
-
-use std::io::{self, ErrorKind, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::io::{self, ErrorKind, Read};
+use std::net::{SocketAddr, TcpStream};
 use std::process::Command;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
-use charindex::{py_strip, UnicodeNameIndex};
-use example_util::{example_binary, example_exists, Server, TIMEOUT};
+use charindex::UnicodeNameIndex;
+use testkit::example::{example_binary, example_exists, Server};
+use testkit::limit;
 
 fn env_or<T: std::str::FromStr>(name: &str, default: T) -> T {
     std::env::var(name)
@@ -114,7 +116,7 @@ fn soak(example: &str, args: &[&str], protocol: impl Protocol) {
          fds {base_fds} at rest, {after_warm_fds} after warm-up, {end_fds} at the end; \
          VmRSS {warm_rss} KiB warm, {end_rss} KiB at the end"
     );
-    let status = server.interrupt_and_wait(TIMEOUT);
+    let status = server.interrupt_and_wait(limit());
     if let Some(first) = tally.first_failure.lock().unwrap().take() {
         panic!(
             "{failed} of {} good sessions failed; the first: {first}",
@@ -195,9 +197,9 @@ impl Rng {
 }
 
 fn connect(addr: SocketAddr) -> io::Result<TcpStream> {
-    let stream = TcpStream::connect_timeout(&addr, TIMEOUT)?;
-    stream.set_read_timeout(Some(TIMEOUT))?;
-    stream.set_write_timeout(Some(TIMEOUT))?;
+    let stream = TcpStream::connect_timeout(&addr, limit())?;
+    stream.set_read_timeout(Some(limit()))?;
+    stream.set_write_timeout(Some(limit()))?;
     Ok(stream)
 }
 
@@ -249,98 +251,11 @@ fn vanish(mut stream: TcpStream, rng: &mut Rng) {
     }
 }
 
-// ---------------------------------------------------------------------------------------
-// tcp_charfinder
-// ---------------------------------------------------------------------------------------
-
-struct Charfinder;
-
-const QUERIES: &[&str] = &[
-    "registered",
-    "chess black",
-    "sign dollar",
-    "U+1F525",
-    "cat face",
-    "é€",
-    "xyzzy nothing",
-];
-
+/// The index the charfinder servers use, built once, from which their answers are known.
 fn index() -> &'static UnicodeNameIndex {
     static INDEX: OnceLock<UnicodeNameIndex> = OnceLock::new();
     INDEX.get_or_init(UnicodeNameIndex::new)
 }
-
-/// The answer to one query line, with the next prompt.
-fn charfinder_answer(query: &str) -> Vec<u8> {
-    let query = py_strip(query);
-    let lines = index().describe(query);
-    let mut out = String::new();
-    for line in &lines {
-        out.push_str(line);
-        out.push_str("\r\n");
-    }
-    out.push_str(&UnicodeNameIndex::status(query, lines.len()));
-    out.push_str("\r\n?> ");
-    out.into_bytes()
-}
-
-impl Protocol for Charfinder {
-    fn good(&self, addr: SocketAddr, rng: &mut Rng) -> Result<(), String> {
-        let mut stream = connect(addr).map_err(|e| format!("connect: {e}"))?;
-        expect(&mut stream, b"?> ", "the first prompt")?;
-        for _ in 0..1 + rng.below(3) {
-            let query = QUERIES[rng.below(QUERIES.len() as u64) as usize];
-            stream
-                .write_all(format!("{query}\r\n").as_bytes())
-                .map_err(|e| format!("send {query:?}: {e}"))?;
-            expect(&mut stream, &charfinder_answer(query), query)?;
-        }
-        stream
-            .shutdown(Shutdown::Write)
-            .map_err(|e| format!("shutdown: {e}"))?;
-        expect_eof(&mut stream, "after the end of stream")
-    }
-
-    fn rude(&self, addr: SocketAddr, rng: &mut Rng) {
-        let Ok(mut stream) = connect(addr) else {
-            return;
-        };
-        let _ = match rng.below(5) {
-            0 => Ok(()), // gone at once
-            // A large answer (every LATIN letter), of which a little is read.
-            1 => stream.write_all(b"latin\r\n"),
-            2 => stream.write_all(b"chess wh"), // half a line
-            3 => stream
-                .write_all(b"cat\r\n")
-                .and_then(|()| stream.shutdown(Shutdown::Write)),
-            _ => {
-                let junk: Vec<u8> = (0..rng.below(300)).map(|_| rng.below(256) as u8).collect();
-                stream.write_all(&junk)
-            }
-        };
-        vanish(stream, rng);
-    }
-}
-
-#[test]
-#[ignore = "a soak; run by .ci/soak"]
-fn soak_tcp_charfinder() {
-    soak("tcp_charfinder", &["127.0.0.1", "0"], Charfinder);
-}
-
-// ---------------------------------------------------------------------------------------
-// http_hello
-// ---------------------------------------------------------------------------------------
-
-struct Hello;
-
-/// Names sent (percent-encoded, `+` for a space) and the text they decode to.
-const NAMES: &[(&str, &str)] = &[
-    ("loop", "loop"),
-    ("caf%C3%A9", "café"),
-    ("one+loop", "one loop"),
-    ("a%26b", "a&b"),
-];
 
 /// Reads one response (head, then a `Content-Length` body); returns status and body.
 fn read_response(stream: &mut TcpStream) -> Result<(String, Vec<u8>), String> {
@@ -373,109 +288,34 @@ fn read_response(stream: &mut TcpStream) -> Result<(String, Vec<u8>), String> {
     Ok((status, body))
 }
 
-impl Protocol for Hello {
-    fn good(&self, addr: SocketAddr, rng: &mut Rng) -> Result<(), String> {
-        let mut stream = connect(addr).map_err(|e| format!("connect: {e}"))?;
-        let requests = 1 + rng.below(3);
-        for i in 0..requests {
-            let (sent, name) = NAMES[rng.below(NAMES.len() as u64) as usize];
-            let close = if i + 1 == requests {
-                "Connection: close\r\n"
-            } else {
-                ""
-            };
-            let request = format!("GET /?name={sent} HTTP/1.1\r\nHost: soak\r\n{close}\r\n");
-            stream
-                .write_all(request.as_bytes())
-                .map_err(|e| format!("send: {e}"))?;
-            let (status, body) = read_response(&mut stream)?;
-            if status != "HTTP/1.1 200 OK" || body != format!("Hello, {name}!\n").as_bytes() {
-                return Err(format!(
-                    "for {sent:?}: {status:?} with body {:?}",
-                    String::from_utf8_lossy(&body)
-                ));
-            }
-        }
-        expect_eof(&mut stream, "after Connection: close")
-    }
+// ---------------------------------------------------------------------------------------
+// The servers: each one's client side is in `tests/soak/`.
+// ---------------------------------------------------------------------------------------
 
-    fn rude(&self, addr: SocketAddr, rng: &mut Rng) {
-        let Ok(mut stream) = connect(addr) else {
-            return;
-        };
-        let _ = match rng.below(5) {
-            0 => Ok(()),
-            1 => stream.write_all(b"GET /?name=half HTTP/1.1\r\nHost: x\r\n"), // half a head
-            // Pipelined requests, whose answers are left unread.
-            2 => stream.write_all(&b"GET /?name=p HTTP/1.1\r\nHost: x\r\n\r\n".repeat(20)),
-            3 => {
-                stream.write_all(b"POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\nshort")
-            }
-            _ => {
-                let junk: Vec<u8> = (0..rng.below(300)).map(|_| rng.below(256) as u8).collect();
-                stream.write_all(&junk)
-            }
-        };
-        vanish(stream, rng);
-    }
+#[path = "soak/flags_server.rs"]
+mod flags_server;
+#[path = "soak/http_charfinder.rs"]
+mod http_charfinder;
+#[path = "soak/http_hello.rs"]
+mod http_hello;
+#[path = "soak/tcp_charfinder.rs"]
+mod tcp_charfinder;
+
+use flags_server::Flags;
+use http_charfinder::HttpCharfinder;
+use http_hello::Hello;
+use tcp_charfinder::Charfinder;
+
+#[test]
+#[ignore = "a soak; run by .ci/soak"]
+fn soak_tcp_charfinder() {
+    soak("tcp_charfinder", &["127.0.0.1", "0"], Charfinder);
 }
 
 #[test]
 #[ignore = "a soak; run by .ci/soak"]
 fn soak_http_hello() {
     soak("http_hello", &["127.0.0.1:0"], Hello);
-}
-
-// ---------------------------------------------------------------------------------------
-// flags_server (its LOCAL site: no faults, so every answer is checked)
-// ---------------------------------------------------------------------------------------
-
-struct Flags;
-
-/// Paths asked for: flags and metadata of a few countries, and one that does not exist.
-const FLAG_PATHS: &[&str] = &[
-    "/flags/br/br.gif",
-    "/flags/br/metadata.json",
-    "/flags/jp/jp.gif",
-    "/flags/cn/metadata.json",
-    "/flags/zz/zz.gif",
-];
-
-fn site() -> &'static flagsite::Site {
-    static SITE: OnceLock<flagsite::Site> = OnceLock::new();
-    SITE.get_or_init(flagsite::Site::new)
-}
-
-impl Protocol for Flags {
-    fn good(&self, addr: SocketAddr, rng: &mut Rng) -> Result<(), String> {
-        let mut stream = connect(addr).map_err(|e| format!("connect: {e}"))?;
-        let requests = 1 + rng.below(3);
-        for i in 0..requests {
-            let path = FLAG_PATHS[rng.below(FLAG_PATHS.len() as u64) as usize];
-            let close = if i + 1 == requests {
-                "Connection: close\r\n"
-            } else {
-                ""
-            };
-            let request = format!("GET {path} HTTP/1.1\r\nHost: soak\r\n{close}\r\n");
-            stream
-                .write_all(request.as_bytes())
-                .map_err(|e| format!("send: {e}"))?;
-            let (status, body) = read_response(&mut stream)?;
-            let right = match site().get(path) {
-                Some(file) => status == "HTTP/1.1 200 OK" && body == file.bytes,
-                None => status.starts_with("HTTP/1.1 404"),
-            };
-            if !right {
-                return Err(format!("for {path}: {status:?} with {} bytes", body.len()));
-            }
-        }
-        expect_eof(&mut stream, "after Connection: close")
-    }
-
-    fn rude(&self, addr: SocketAddr, rng: &mut Rng) {
-        Hello.rude(addr, rng) // the same misbehaviours against the same HTTP server
-    }
 }
 
 #[test]
@@ -501,11 +341,8 @@ fn soak_flags_server() {
     );
 }
 
-/// The servers that arrive on main later are soaked once their example exists.
 #[test]
 #[ignore = "a soak; run by .ci/soak"]
-fn servers_still_to_come_are_reported() {
-    if !example_exists("http_charfinder") {
-        println!("soak: no examples/http_charfinder.rs in this checkout; not soaked");
-    }
+fn soak_http_charfinder() {
+    soak("http_charfinder", &["127.0.0.1", "0"], HttpCharfinder);
 }

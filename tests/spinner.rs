@@ -1,62 +1,34 @@
 //! Runs the `spinner` and `spinner_thread` examples end to end and checks what they print:
 //! the spinner object, the `|/-\` frames in cycle order, the line being cleared, and the
 //! answer. Only a lower bound is put on the time taken (the slow function sleeps 3 s); the
-//! whole run, build included, is bounded so a hung example fails the test.
+//! run is bounded so a hung example fails the test.
 
 use std::io::Read;
-use std::process::{Child, Command, ExitStatus, Stdio};
+use std::process::{Command, Stdio};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// Build (if needed) plus three seconds of spinning, on a slow machine.
-const LIMIT: Duration = Duration::from_secs(120);
+use testkit::example::example_binary;
+use testkit::wait_exit;
 
 const FRAMES: [char; 4] = ['|', '/', '-', '\\'];
 const MESSAGE: &str = "thinking!";
 
-/// Waits for `child`, killing it and failing the test once `deadline` has passed.
-fn wait_bounded(child: &mut Child, deadline: Instant, what: &str) -> ExitStatus {
-    loop {
-        if let Some(status) = child.try_wait().expect("wait for the child") {
-            return status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{what} did not finish within {LIMIT:?}");
-        }
-        thread::sleep(Duration::from_millis(10));
-    }
-}
-
 /// Builds the example, then runs it alone (so the build does not count in its time) and
 /// returns its stdout and how long it ran.
 fn run_example(name: &str) -> (String, Duration) {
-    let deadline = Instant::now() + LIMIT;
-    let cargo = env!("CARGO");
-    let dir = env!("CARGO_MANIFEST_DIR");
-    let mut build = Command::new(cargo)
-        .current_dir(dir)
-        .args(["build", "--quiet", "--example", name])
-        .spawn()
-        .expect("run cargo build");
-    let built = wait_bounded(&mut build, deadline, "cargo build");
-    assert!(built.success(), "cargo build --example {name} failed");
-
-    let mut child = Command::new(cargo)
-        .current_dir(dir)
-        .args(["run", "--quiet", "--example", name])
+    let mut child = Command::new(example_binary(name))
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())
         .spawn()
-        .expect("run cargo run");
+        .expect("start the example");
     let start = Instant::now();
     let mut stdout = child.stdout.take().unwrap();
     let reader = thread::spawn(move || {
         let mut out = Vec::new();
         stdout.read_to_end(&mut out).map(|_| out)
     });
-    let status = wait_bounded(&mut child, deadline, name);
+    let status = wait_exit(&mut child, name);
     let elapsed = start.elapsed();
     assert!(status.success(), "example {name} exited with {status}");
     let out = reader.join().unwrap().expect("read the example's stdout");

@@ -3,27 +3,16 @@
 //! while it waits, or after it was served but before it ran, hands what it was given to the
 //! next waiter. Permits are counted before and after.
 
-mod util;
-
 use std::cell::RefCell;
 use std::rc::Rc;
 use std::sync::Arc;
 
 use oneloop::sync::{mpsc, oneshot, Event, Mutex, Notify, Semaphore, TryAcquireError};
 use oneloop::task::{yield_now, JoinHandle};
-use oneloop::time::{sleep, timeout, Duration};
+use oneloop::time::{sleep, Duration};
 use oneloop::{spawn, Cancelled};
-use util::DropCounter;
-
-/// Bound on every wait in these tests: a lost wake-up fails instead of hanging.
-const LIMIT: Duration = Duration::from_secs(20);
-
-async fn bounded<F: std::future::Future>(what: &str, fut: F) -> F::Output {
-    match timeout(LIMIT, fut).await {
-        Ok(out) => out,
-        Err(_) => panic!("{what} did not finish within {LIMIT:?}"),
-    }
-}
+use testkit::bounded;
+use testkit::DropCounter;
 
 /// Lets every ready task run until it waits (a few turns of the loop).
 async fn settle() {
@@ -511,17 +500,9 @@ mod sync_head_leaves {
     use oneloop::spawn;
     use oneloop::sync::Semaphore;
     use oneloop::task::yield_now;
-    use oneloop::time::{sleep, timeout, Duration};
+    use oneloop::time::{sleep, Duration};
 
-    /// Bound on every wait in these tests: a lost wake-up fails instead of hanging.
-    const LIMIT: Duration = Duration::from_secs(20);
-
-    async fn bounded<F: std::future::Future>(what: &str, fut: F) -> F::Output {
-        match timeout(LIMIT, fut).await {
-            Ok(out) => out,
-            Err(_) => panic!("{what} did not finish within {LIMIT:?}"),
-        }
-    }
+    use testkit::bounded;
 
     /// Lets every ready task run until it waits (a few turns of the loop).
     async fn settle() {

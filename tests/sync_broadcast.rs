@@ -3,25 +3,14 @@
 //! order it queued, and the cancellation rule (a cancelled `recv` takes no message, so
 //! nothing is lost).
 
-mod util;
-
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use oneloop::spawn;
 use oneloop::sync::broadcast::{self, error::RecvError, error::TryRecvError};
 use oneloop::task::yield_now;
-use oneloop::time::{timeout, Duration};
-
-/// Bound on every wait in these tests: a lost wake-up fails instead of hanging.
-const LIMIT: Duration = Duration::from_secs(20);
-
-async fn bounded<F: std::future::Future>(what: &str, fut: F) -> F::Output {
-    match timeout(LIMIT, fut).await {
-        Ok(out) => out,
-        Err(_) => panic!("{what} did not finish within {LIMIT:?}"),
-    }
-}
+use oneloop::time::Duration;
+use testkit::bounded;
 
 /// Lets every ready task run until it waits (a few turns of the loop).
 async fn settle() {
@@ -130,7 +119,7 @@ fn the_last_receiver_to_visit_a_message_takes_it_without_a_clone() {
 
 #[test]
 fn evicted_and_unvisited_messages_are_dropped_at_once() {
-    let (counter, drops) = util::DropCounter::new();
+    let (counter, drops) = testkit::DropCounter::new();
     let counter = Rc::new(counter);
     let (tx, rx) = broadcast::channel(1);
     tx.send(Rc::clone(&counter)).unwrap();

@@ -8,18 +8,9 @@ use std::sync::Arc;
 
 use oneloop::sync::{oneshot, Mutex, Notify};
 use oneloop::task::yield_now;
-use oneloop::time::{timeout, Duration};
+
 use oneloop::{spawn, Cancelled};
-
-/// Bound on every wait in these tests: a lost wake-up fails instead of hanging.
-const LIMIT: Duration = Duration::from_secs(20);
-
-async fn bounded<F: std::future::Future>(what: &str, fut: F) -> F::Output {
-    match timeout(LIMIT, fut).await {
-        Ok(out) => out,
-        Err(_) => panic!("{what} did not finish within {LIMIT:?}"),
-    }
-}
+use testkit::bounded;
 
 /// Lets every ready task run until it waits (a few turns of the loop).
 async fn settle() {

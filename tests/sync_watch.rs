@@ -8,17 +8,8 @@ use std::rc::Rc;
 use oneloop::spawn;
 use oneloop::sync::watch;
 use oneloop::task::yield_now;
-use oneloop::time::{timeout, Duration};
 
-/// Bound on every wait in these tests: a lost wake-up fails instead of hanging.
-const LIMIT: Duration = Duration::from_secs(20);
-
-async fn bounded<F: std::future::Future>(what: &str, fut: F) -> F::Output {
-    match timeout(LIMIT, fut).await {
-        Ok(out) => out,
-        Err(_) => panic!("{what} did not finish within {LIMIT:?}"),
-    }
-}
+use testkit::bounded;
 
 /// Lets every ready task run until it waits (a few turns of the loop).
 async fn settle() {

@@ -1,9 +1,7 @@
 //! Tasks and the one rule of cancellation: where a `cancel()` request is delivered, how
 //! often, what `cancelling`/`uncancel`/`shield` do, `abort`, panics, and the `JoinHandle`.
 //!
-//! Every test runs its loop on a bounded thread (`util::run`), so a hang fails the test.
-
-mod util;
+//! Every test runs its loop on a bounded thread (`testkit::run`), so a hang fails the test.
 
 use std::cell::{Cell, RefCell};
 use std::future::{pending, poll_fn};
@@ -13,22 +11,11 @@ use std::task::{Poll, Waker};
 use oneloop::task::{self, yield_now};
 use oneloop::time::{sleep, timeout, Duration, Instant};
 use oneloop::{runtime, spawn, Cancelled};
-use util::{Counts, DropCounter};
+use testkit::{bounded, Counts, DropCounter};
 
 /// Long enough that a sleep which should be interrupted never ends on its own within the
 /// test's limit, so a missed delivery shows as a timeout, not as a pass.
 const FOREVER: Duration = Duration::from_secs(3600);
-
-/// Bound on one join inside a test: a clear failure instead of waiting for the thread limit.
-const JOIN_LIMIT: Duration = Duration::from_secs(20);
-
-/// Awaits `fut` with [`JOIN_LIMIT`], panicking with `what` if it does not finish.
-async fn bounded<F: std::future::Future>(what: &str, fut: F) -> F::Output {
-    match timeout(JOIN_LIMIT, fut).await {
-        Ok(out) => out,
-        Err(_) => panic!("{what} did not finish within {JOIN_LIMIT:?}"),
-    }
-}
 
 // ---------------------------------------------------------------------------------------
 // Cancellation
@@ -36,7 +23,7 @@ async fn bounded<F: std::future::Future>(what: &str, fut: F) -> F::Output {
 
 #[test]
 fn cancel_delivered_at_next_sleep() {
-    util::run(|| async {
+    testkit::run(|| async {
         let counts = Counts::new();
         let after = Rc::new(Cell::new(false));
         let a = Rc::clone(&after);
@@ -68,7 +55,7 @@ fn cancel_delivered_at_next_sleep() {
 
 #[test]
 fn cancel_delivered_at_yield_now() {
-    util::run(|| async {
+    testkit::run(|| async {
         let iterations = Rc::new(Cell::new(0u32));
         let it = Rc::clone(&iterations);
         let handle = spawn(async move {
@@ -99,7 +86,7 @@ fn cancel_delivered_at_yield_now() {
 fn cancel_delivered_by_the_yield_now_the_task_is_suspended_in() {
     // asyncio throws the CancelledError in at the await the task is suspended in, and a
     // oneloop `sleep` does the same (see above); `yield_now` must behave alike.
-    util::run(|| async {
+    testkit::run(|| async {
         let iterations = Rc::new(Cell::new(0u32));
         let it = Rc::clone(&iterations);
         let handle = spawn(async move {
@@ -125,7 +112,7 @@ fn cancel_delivered_by_the_yield_now_the_task_is_suspended_in() {
 
 #[test]
 fn cancelled_task_catches_it_and_finishes_normally() {
-    util::run(|| async {
+    testkit::run(|| async {
         let handle = spawn(async {
             let first = sleep(FOREVER).await;
             assert_eq!(first, Err(Cancelled));
@@ -148,7 +135,7 @@ fn cancelled_task_catches_it_and_finishes_normally() {
 
 #[test]
 fn cancel_during_cleanup_delivered_at_cleanup_await() {
-    util::run(|| async {
+    testkit::run(|| async {
         let in_cleanup = Rc::new(Cell::new(false));
         let flag = Rc::clone(&in_cleanup);
         let handle = spawn(async move {
@@ -177,7 +164,7 @@ fn cancel_during_cleanup_delivered_at_cleanup_await() {
 
 #[test]
 fn cancel_twice_before_delivery_is_delivered_twice() {
-    util::run(|| async {
+    testkit::run(|| async {
         let handle = spawn(async {
             let first = sleep(FOREVER).await;
             let c1 = task::cancelling();
@@ -200,7 +187,7 @@ fn cancel_twice_before_delivery_is_delivered_twice() {
 
 #[test]
 fn uncancel_decrements_the_count() {
-    util::run(|| async {
+    testkit::run(|| async {
         let handle = spawn(async {
             let first = sleep(FOREVER).await;
             let left = task::uncancel();
@@ -221,7 +208,7 @@ fn uncancel_decrements_the_count() {
 
 #[test]
 fn uncancel_to_zero_withdraws_undelivered_requests() {
-    util::run(|| async {
+    testkit::run(|| async {
         let handle = spawn(async {
             let first = sleep(FOREVER).await;
             let a = task::uncancel();
@@ -245,13 +232,13 @@ fn uncancel_to_zero_withdraws_undelivered_requests() {
         assert!(slept >= Duration::from_millis(5));
     });
     // A task with no requests has nothing to take back.
-    let left = util::run(|| async { task::uncancel() });
+    let left = testkit::run(|| async { task::uncancel() });
     assert_eq!(left, 0, "the root future has no requests");
 }
 
 #[test]
 fn shield_holds_the_request_until_the_next_await_after_it() {
-    util::run(|| async {
+    testkit::run(|| async {
         let handle = spawn(async {
             let start = Instant::now();
             let inner = task::shield(async {
@@ -286,7 +273,7 @@ fn shield_holds_the_request_until_the_next_await_after_it() {
 
 #[test]
 fn cancelled_before_first_poll_never_runs() {
-    util::run(|| async {
+    testkit::run(|| async {
         let counts = Counts::new();
         let ran = Rc::new(Cell::new(false));
         let r = Rc::clone(&ran);
@@ -306,7 +293,7 @@ fn cancelled_before_first_poll_never_runs() {
 
 #[test]
 fn cancel_on_a_finished_task_returns_false() {
-    util::run(|| async {
+    testkit::run(|| async {
         let handle = spawn(async { 5 });
         yield_now().await.unwrap();
         assert!(handle.is_finished());
@@ -319,7 +306,7 @@ fn cancel_on_a_finished_task_returns_false() {
 
 #[test]
 fn abort_drops_the_future_without_running_more_of_it() {
-    util::run(|| async {
+    testkit::run(|| async {
         let counts = Counts::new();
         let (guard, dropped) = DropCounter::new();
         let after = Rc::new(Cell::new(false));
@@ -353,7 +340,7 @@ fn abort_drops_the_future_without_running_more_of_it() {
 
 #[test]
 fn abort_of_a_task_blocked_in_pending() {
-    util::run(|| async {
+    testkit::run(|| async {
         let (guard, dropped) = DropCounter::new();
         let handle = spawn(async move {
             let _guard = guard;
@@ -370,7 +357,7 @@ fn abort_of_a_task_blocked_in_pending() {
 
 #[test]
 fn cancel_inside_timeout_is_delivered_by_the_inner_sleep() {
-    util::run(|| async {
+    testkit::run(|| async {
         let handle = spawn(async {
             let start = Instant::now();
             let res = timeout(FOREVER, sleep(FOREVER)).await;
@@ -390,7 +377,7 @@ fn cancel_inside_timeout_is_delivered_by_the_inner_sleep() {
 
 #[test]
 fn task_awaiting_one_sleep_is_polled_twice_and_dropped_once() {
-    util::run(|| async {
+    testkit::run(|| async {
         let counts = Counts::new();
         let handle = spawn(counts.wrap(async {
             sleep(Duration::from_millis(5)).await.unwrap();
@@ -405,7 +392,7 @@ fn task_awaiting_one_sleep_is_polled_twice_and_dropped_once() {
 
 #[test]
 fn task_woken_many_times_is_queued_once() {
-    util::run(|| async {
+    testkit::run(|| async {
         let counts = Counts::new();
         let waker: Rc<RefCell<Option<Waker>>> = Rc::default();
         let done = Rc::new(Cell::new(false));
@@ -445,7 +432,7 @@ fn task_woken_many_times_is_queued_once() {
 #[test]
 fn hundred_thousand_tasks_spawned_and_joined() {
     const N: u64 = 100_000;
-    util::run(|| async {
+    testkit::run(|| async {
         let before = runtime::stats();
         let handles: Vec<_> = (0..N)
             .map(|i| {
@@ -473,7 +460,7 @@ fn hundred_thousand_tasks_spawned_and_joined() {
 
 #[test]
 fn new_tasks_first_run_in_spawn_order() {
-    util::run(|| async {
+    testkit::run(|| async {
         let log = Rc::new(RefCell::new(Vec::new()));
         let handles: Vec<_> = (0..10)
             .map(|i| {
@@ -496,7 +483,7 @@ fn new_tasks_first_run_in_spawn_order() {
 
 #[test]
 fn panicking_task_gives_join_error_and_the_loop_goes_on() {
-    util::run(|| async {
+    testkit::run(|| async {
         let ticks = Rc::new(Cell::new(0u32));
         let t = Rc::clone(&ticks);
         let ticker = spawn(async move {
@@ -539,7 +526,7 @@ fn panicking_task_gives_join_error_and_the_loop_goes_on() {
 
 #[test]
 fn panicking_detached_task_does_not_break_the_loop() {
-    util::run(|| async {
+    testkit::run(|| async {
         let before = runtime::stats();
         drop(spawn(async {
             yield_now().await.unwrap();
@@ -565,7 +552,7 @@ fn panicking_detached_task_does_not_break_the_loop() {
 
 #[test]
 fn join_handle_debug_shows_id_name_and_state() {
-    util::run(|| async {
+    testkit::run(|| async {
         let named = task::Builder::new().name("spin").spawn(async {
             let _ = sleep(Duration::from_millis(1)).await;
         });
@@ -584,7 +571,7 @@ fn join_handle_debug_shows_id_name_and_state() {
 
 #[test]
 fn join_handle_reports_id_name_and_is_finished() {
-    util::run(|| async {
+    testkit::run(|| async {
         // `alpha` waits for `go`, not for a clock: however slow the machine (valgrind), it
         // is still waiting at the assertion below.
         let (go, wait) = oneloop::sync::oneshot::channel::<()>();
@@ -617,7 +604,7 @@ fn join_handle_reports_id_name_and_is_finished() {
 
 #[test]
 fn dropped_join_handle_detaches_the_task() {
-    util::run(|| async {
+    testkit::run(|| async {
         let done = Rc::new(Cell::new(false));
         let d = Rc::clone(&done);
         let (guard, dropped) = DropCounter::new();
@@ -644,7 +631,7 @@ fn dropped_join_handle_detaches_the_task() {
 
 #[test]
 fn spawn_local_is_spawn() {
-    util::run(|| async {
+    testkit::run(|| async {
         let shared = Rc::new(21);
         let s = Rc::clone(&shared);
         let h = task::spawn_local(async move { *s * 2 });
@@ -663,7 +650,7 @@ impl Drop for PanicOnDrop {
 
 #[test]
 fn a_destructor_that_panics_during_abort_becomes_the_join_error() {
-    util::run(|| async {
+    testkit::run(|| async {
         let victim = spawn(async {
             let _guard = PanicOnDrop;
             pending::<()>().await;
@@ -689,7 +676,7 @@ impl Drop for PayloadThatPanicsOnDrop {
 
 #[test]
 fn a_panic_payload_whose_destructor_panics_stays_inside_the_loop() {
-    util::run(|| async {
+    testkit::run(|| async {
         // Detached: the loop drops the payload itself.
         drop(spawn(async {
             std::panic::panic_any(PayloadThatPanicsOnDrop);
@@ -733,7 +720,7 @@ impl Drop for PanicsTwice {
 #[test]
 fn was_cancelled_answers_for_every_way_a_task_ends() {
     use oneloop::task::WasCancelled;
-    let answers = util::run(|| async {
+    let answers = testkit::run(|| async {
         let long = || oneloop::time::sleep(std::time::Duration::from_secs(60));
         let never_ran = oneloop::spawn(long());
         never_ran.cancel();

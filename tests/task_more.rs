@@ -2,8 +2,6 @@
 //! `AbortHandle`, `try_join_next` and `join_all`, `runtime::Handle`, and `spawn_local`
 //! inside `LocalSet::run_until` (the set owns those tasks).
 
-mod util;
-
 use std::cell::Cell;
 use std::future::pending;
 use std::panic::{self, AssertUnwindSafe};
@@ -12,7 +10,7 @@ use std::rc::Rc;
 use oneloop::runtime::Handle;
 use oneloop::task::{self, yield_now, JoinSet, LocalSet};
 use oneloop::time::{sleep, Duration};
-use util::{run, DropCounter};
+use testkit::{run, DropCounter};
 
 #[test]
 fn abort_handle_stops_an_unfinished_task_and_drops_its_future_once() {
@@ -107,7 +105,7 @@ fn join_all_gives_outputs_in_finishing_order() {
 
 #[test]
 fn join_all_resumes_a_task_panic_and_aborts_the_rest() {
-    let (message, drops) = util::within(util::LIMIT, "join_all panic", || {
+    let (message, drops) = testkit::within(testkit::LIMIT, "join_all panic", || {
         let (guard, drops) = DropCounter::new();
         let drops_seen = Rc::clone(&drops);
         let caught = panic::catch_unwind(AssertUnwindSafe(|| {
@@ -189,7 +187,7 @@ fn handle_block_on_inside_the_loop_panics_with_a_clear_message() {
 
 #[test]
 fn runtime_handle_spawns_before_the_loop_runs_and_blocks_on_it_later() {
-    let outputs = util::within(util::LIMIT, "runtime handle", || {
+    let outputs = testkit::within(testkit::LIMIT, "runtime handle", || {
         let rt = oneloop::Runtime::new().unwrap();
         let handle = rt.handle();
         let first = handle.spawn(async { "queued before any block_on" });
@@ -246,7 +244,7 @@ fn spawn_local_inside_run_until_belongs_to_the_set() {
 
 #[test]
 fn local_set_block_on_owns_spawn_local_tasks() {
-    let dropped = util::within(util::LIMIT, "LocalSet::block_on", || {
+    let dropped = testkit::within(testkit::LIMIT, "LocalSet::block_on", || {
         let rt = oneloop::Runtime::new().unwrap();
         let local = LocalSet::new();
         let (guard, drops) = DropCounter::new();

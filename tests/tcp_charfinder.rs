@@ -7,14 +7,13 @@
 //! come from the `charindex` crate (the same index the server uses) except for a few
 //! literal facts written out in full.
 //!
-//! Every blocking step is bounded by [`TIMEOUT`] (socket read and write timeouts, channel
+//! Every blocking step is bounded by [`limit`] (socket read and write timeouts, channel
 //! receive timeouts, a `try_wait` loop), so a hung server fails a test instead of hanging
 //! it, and every server is killed when its test ends ([`Server`]'s `Drop`).
 
 use std::collections::HashMap;
 use std::io::{self, BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::path::PathBuf;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Barrier, OnceLock};
@@ -22,45 +21,14 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use charindex::{py_strip, UnicodeNameIndex};
+use testkit::example::example_binary;
+use testkit::limit;
 
-/// The bound on every blocking step. Generous: it only turns a hang into a failure.
-const TIMEOUT: Duration = Duration::from_secs(30);
 const PROMPT: &str = "?> ";
 
 // ---------------------------------------------------------------------------------------
 // The server under test
 // ---------------------------------------------------------------------------------------
-
-/// The example's binary, built once per test process whatever the number of test threads.
-fn example_binary() -> &'static PathBuf {
-    static BINARY: OnceLock<PathBuf> = OnceLock::new();
-    BINARY.get_or_init(|| {
-        let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-        let status = Command::new(env!("CARGO"))
-            .args(["build", "--quiet", "--example", "tcp_charfinder"])
-            .current_dir(&manifest_dir)
-            .status()
-            .expect("cannot run cargo to build the tcp_charfinder example");
-        assert!(
-            status.success(),
-            "building the tcp_charfinder example failed: {status}"
-        );
-        let target_dir = match std::env::var_os("CARGO_TARGET_DIR") {
-            Some(dir) => manifest_dir.join(dir), // `join` keeps an absolute path as is
-            None => manifest_dir.join("target"),
-        };
-        let binary = target_dir
-            .join("debug")
-            .join("examples")
-            .join(format!("tcp_charfinder{}", std::env::consts::EXE_SUFFIX));
-        assert!(
-            binary.is_file(),
-            "no example binary at {}",
-            binary.display()
-        );
-        binary
-    })
-}
 
 /// A running `tcp_charfinder`, killed when dropped. Its stdout is read by a thread that
 /// forwards each line into `lines`, so a test can both learn the port and check the log.
@@ -73,7 +41,7 @@ struct Server {
 impl Server {
     /// Starts the example on `127.0.0.1 0` and waits for its `Serving on ...` line.
     fn start() -> Server {
-        let mut child = Command::new(example_binary())
+        let mut child = Command::new(example_binary("tcp_charfinder"))
             .args(["127.0.0.1", "0"])
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
@@ -121,11 +89,13 @@ impl Server {
         server
     }
 
-    /// The next line the server printed, waiting at most [`TIMEOUT`].
+    /// The next line the server printed, waiting at most [`limit`].
     fn next_line(&self) -> String {
-        match self.lines.recv_timeout(TIMEOUT) {
+        match self.lines.recv_timeout(limit()) {
             Ok(line) => line,
-            Err(RecvTimeoutError::Timeout) => panic!("the server printed nothing for {TIMEOUT:?}"),
+            Err(RecvTimeoutError::Timeout) => {
+                panic!("the server printed nothing for {:?}", limit())
+            }
             Err(RecvTimeoutError::Disconnected) => panic!("the server's stdout closed"),
         }
     }
@@ -151,16 +121,17 @@ impl Server {
         self.child.id()
     }
 
-    /// Waits for the child to exit, at most [`TIMEOUT`].
+    /// Waits for the child to exit, at most [`limit`].
     fn wait_exit(&mut self) -> ExitStatus {
-        let deadline = Instant::now() + TIMEOUT;
+        let deadline = Instant::now() + limit();
         loop {
             if let Some(status) = self.child.try_wait().expect("try_wait failed") {
                 return status;
             }
             assert!(
                 Instant::now() < deadline,
-                "the server did not exit within {TIMEOUT:?}"
+                "the server did not exit within {:?}",
+                limit()
             );
             thread::sleep(Duration::from_millis(10));
         }
@@ -179,9 +150,9 @@ impl Drop for Server {
 // ---------------------------------------------------------------------------------------
 
 fn connect(addr: SocketAddr) -> TcpStream {
-    let stream = TcpStream::connect_timeout(&addr, TIMEOUT).expect("cannot connect to the server");
-    stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-    stream.set_write_timeout(Some(TIMEOUT)).unwrap();
+    let stream = TcpStream::connect_timeout(&addr, limit()).expect("cannot connect to the server");
+    stream.set_read_timeout(Some(limit())).unwrap();
+    stream.set_write_timeout(Some(limit())).unwrap();
     stream
 }
 
@@ -197,12 +168,12 @@ fn read_before(stream: &mut TcpStream, buf: &mut [u8], deadline: Instant) -> io:
     stream.read(buf)
 }
 
-/// Reads until the server closes the connection; panics on an error or when [`TIMEOUT`]
+/// Reads until the server closes the connection; panics on an error or when [`limit`]
 /// passes, showing what had arrived.
 fn read_to_eof(stream: &mut TcpStream) -> Vec<u8> {
     let mut received = Vec::new();
     let mut buf = [0; 64 * 1024];
-    let deadline = Instant::now() + TIMEOUT;
+    let deadline = Instant::now() + limit();
     loop {
         match read_before(stream, &mut buf, deadline) {
             Ok(0) => return received,
@@ -221,7 +192,7 @@ fn read_to_eof(stream: &mut TcpStream) -> Vec<u8> {
 fn expect_bytes(stream: &mut TcpStream, expected: &[u8]) {
     let mut received = vec![0; expected.len()];
     let mut filled = 0;
-    let deadline = Instant::now() + TIMEOUT;
+    let deadline = Instant::now() + limit();
     while filled < expected.len() {
         match read_before(stream, &mut received[filled..], deadline) {
             Ok(0) => panic!(
@@ -622,7 +593,7 @@ fn line_too_long_closes_and_the_server_goes_on() {
 fn read_until_closed(stream: &mut TcpStream) -> (Vec<u8>, bool) {
     let mut received = Vec::new();
     let mut buf = [0; 64 * 1024];
-    let deadline = Instant::now() + TIMEOUT;
+    let deadline = Instant::now() + limit();
     loop {
         match read_before(stream, &mut buf, deadline) {
             Ok(0) => return (received, false),
@@ -700,11 +671,11 @@ fn hundred_concurrent_clients() {
                 queries[(i * 3 + 1) % queries.len()],
             );
             thread::spawn(move || {
-                let connected = TcpStream::connect_timeout(&addr, TIMEOUT);
+                let connected = TcpStream::connect_timeout(&addr, limit());
                 barrier.wait(); // reached even when the connection failed: nobody waits forever
                 let mut stream = connected.expect("cannot connect");
-                stream.set_read_timeout(Some(TIMEOUT)).unwrap();
-                stream.set_write_timeout(Some(TIMEOUT)).unwrap();
+                stream.set_read_timeout(Some(limit())).unwrap();
+                stream.set_write_timeout(Some(limit())).unwrap();
                 expect_bytes(&mut stream, b"?> ");
                 stream.write_all(format!("{first}\n").as_bytes()).unwrap();
                 expect_bytes(&mut stream, format!("{}?> ", answers[first]).as_bytes());
@@ -789,7 +760,7 @@ fn ctrl_c_closes_everything_and_exits_zero() {
     // The open client sees the end of stream.
     assert_bytes_eq(&read_to_eof(&mut client), b"");
     // And the listener is gone.
-    let refused = TcpStream::connect_timeout(&server.addr, TIMEOUT);
+    let refused = TcpStream::connect_timeout(&server.addr, limit());
     assert!(refused.is_err(), "the listener still accepts after Ctrl-C");
 }
 

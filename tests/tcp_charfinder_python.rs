@@ -12,8 +12,6 @@
 //! Every blocking step is bounded (socket timeouts, the helpers' bounded waits), and both
 //! servers are killed when the test ends.
 
-mod example_util;
-
 use std::io::{BufRead, BufReader, ErrorKind, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::path::PathBuf;
@@ -21,7 +19,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::thread;
 
-use example_util::{example_binary, Server, TIMEOUT};
+use testkit::example::{example_binary, Server};
 
 /// Words (one, several, repeated, mixed case), a code point, characters to describe, no
 /// match, a quote in the query (the status line's `repr`), an empty line. The test adds
@@ -75,7 +73,7 @@ impl PythonServer {
             }
         });
         let first = rx
-            .recv_timeout(TIMEOUT)
+            .recv_timeout(testkit::limit())
             .expect("the Python server printed nothing");
         let addr = parse_python_serving_on(&first)
             .unwrap_or_else(|| panic!("unexpected first line from Python: {first:?}"));
@@ -101,9 +99,13 @@ fn parse_python_serving_on(line: &str) -> Option<SocketAddr> {
 /// Sends `request`, shuts down the write half and reads everything the server sends until
 /// it closes (bounded by the socket timeouts).
 fn transcript(addr: SocketAddr, request: &[u8]) -> Vec<u8> {
-    let mut stream = TcpStream::connect_timeout(&addr, TIMEOUT).expect("connect");
-    stream.set_read_timeout(Some(TIMEOUT)).expect("timeout");
-    stream.set_write_timeout(Some(TIMEOUT)).expect("timeout");
+    let mut stream = TcpStream::connect_timeout(&addr, testkit::limit()).expect("connect");
+    stream
+        .set_read_timeout(Some(testkit::limit()))
+        .expect("timeout");
+    stream
+        .set_write_timeout(Some(testkit::limit()))
+        .expect("timeout");
     stream.write_all(request).expect("send the queries");
     stream.shutdown(Shutdown::Write).expect("shutdown");
     let mut received = Vec::new();

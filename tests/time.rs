@@ -2,8 +2,6 @@
 //! asserted ("never early"); upper bounds would fail on a loaded machine. Every loop runs on a
 //! bounded thread, so a timer that never fires fails the test instead of hanging it.
 
-mod util;
-
 use std::cell::Cell;
 use std::future::pending;
 use std::rc::Rc;
@@ -14,7 +12,7 @@ use oneloop::time::{
     MissedTickBehavior,
 };
 use oneloop::{runtime, spawn, Cancelled};
-use util::{poll_once, Counts, DropCounter, Prng};
+use testkit::{poll_once, Counts, DropCounter, Prng};
 
 fn timers_pending() -> u64 {
     runtime::stats().timers_pending
@@ -23,7 +21,7 @@ fn timers_pending() -> u64 {
 #[test]
 fn ten_thousand_random_sleeps_all_fire_and_none_early() {
     const N: usize = 10_000;
-    util::run(|| async {
+    testkit::run(|| async {
         let mut rng = Prng::new(0x5EED_5EED);
         let before = runtime::stats();
         let handles: Vec<_> = (0..N)
@@ -55,7 +53,7 @@ fn ten_thousand_random_sleeps_all_fire_and_none_early() {
 
 #[test]
 fn sleep_never_fires_early_for_small_durations() {
-    util::run(|| async {
+    testkit::run(|| async {
         for us in [1, 10, 500, 999, 1000, 1001, 1500, 2000, 4321] {
             let d = Duration::from_micros(us);
             let start = Instant::now();
@@ -70,7 +68,7 @@ fn sleep_never_fires_early_for_small_durations() {
 /// cascade: one wake-up (one turn) per sleep, and never early.
 #[test]
 fn one_sleep_is_one_wake_up_even_across_wheel_levels() {
-    util::run(|| async {
+    testkit::run(|| async {
         for ms in [100, 70, 5, 1] {
             let d = Duration::from_millis(ms);
             let turns = runtime::stats().turns;
@@ -87,7 +85,7 @@ fn one_sleep_is_one_wake_up_even_across_wheel_levels() {
 /// batch, however the wheel files them.
 #[test]
 fn a_batch_of_due_timers_is_one_wake_up() {
-    util::run(|| async {
+    testkit::run(|| async {
         let deadline = Instant::now() + Duration::from_millis(80);
         let far = spawn(sleep(Duration::from_secs(3600)));
         let batch: Vec<_> = (0..10).map(|_| spawn(sleep_until(deadline))).collect();
@@ -109,7 +107,7 @@ fn a_batch_of_due_timers_is_one_wake_up() {
 /// and the loop does not hang waiting for it (the runner's bound would fail the test).
 #[test]
 fn a_pending_timer_outlives_wake_ups_for_other_reasons() {
-    util::run(|| async {
+    testkit::run(|| async {
         let d = Duration::from_millis(60);
         let start = Instant::now();
         let sleeper = spawn(sleep(d));
@@ -126,7 +124,7 @@ fn a_pending_timer_outlives_wake_ups_for_other_reasons() {
 
 #[test]
 fn sleep_zero_completes_at_first_poll() {
-    util::run(|| async {
+    testkit::run(|| async {
         let counts = Counts::new();
         let res = counts.wrap(sleep(Duration::ZERO)).await;
         assert_eq!(res, Ok(()));
@@ -137,7 +135,7 @@ fn sleep_zero_completes_at_first_poll() {
 
 #[test]
 fn sleep_until_past_instant_is_immediate() {
-    util::run(|| async {
+    testkit::run(|| async {
         let now = Instant::now();
         let past = now.checked_sub(Duration::from_secs(1)).unwrap_or(now);
         let counts = Counts::new();
@@ -150,7 +148,7 @@ fn sleep_until_past_instant_is_immediate() {
 
 #[test]
 fn sleep_until_future_instant_never_early() {
-    util::run(|| async {
+    testkit::run(|| async {
         let deadline = Instant::now() + Duration::from_millis(15);
         sleep_until(deadline).await.unwrap();
         assert!(Instant::now() >= deadline);
@@ -159,7 +157,7 @@ fn sleep_until_future_instant_never_early() {
 
 #[test]
 fn dropped_sleep_leaves_no_timer() {
-    util::run(|| async {
+    testkit::run(|| async {
         assert_eq!(timers_pending(), 0);
         let mut s = Box::pin(sleep(Duration::from_secs(3600)));
         assert!(poll_once(&mut s).await.is_pending());
@@ -183,7 +181,7 @@ fn dropped_sleep_leaves_no_timer() {
 
 #[test]
 fn sleep_reset_moves_the_deadline() {
-    util::run(|| async {
+    testkit::run(|| async {
         let mut s = Box::pin(sleep(Duration::from_secs(3600)));
         assert!(poll_once(&mut s).await.is_pending());
         let new_deadline = Instant::now() + Duration::from_millis(5);
@@ -204,7 +202,7 @@ async fn util_bounded<F: std::future::Future>(fut: F) -> F::Output {
 
 #[test]
 fn huge_sleep_does_not_panic() {
-    util::run(|| async {
+    testkit::run(|| async {
         let res = timeout(Duration::from_millis(5), sleep(Duration::MAX)).await;
         assert!(res.is_err(), "a sleep of Duration::MAX does not end");
         assert_eq!(timers_pending(), 0);
@@ -233,7 +231,7 @@ fn huge_sleep_does_not_panic() {
 
 #[test]
 fn timeout_ready_future_wins_with_zero_duration() {
-    util::run(|| async {
+    testkit::run(|| async {
         assert_eq!(timeout(Duration::ZERO, async { 7 }).await, Ok(7));
         assert_eq!(
             timeout(Duration::ZERO, sleep(Duration::ZERO)).await,
@@ -247,7 +245,7 @@ fn timeout_ready_future_wins_with_zero_duration() {
 
 #[test]
 fn timeout_inner_future_dropped_at_deadline() {
-    util::run(|| async {
+    testkit::run(|| async {
         // The deadline must not pass before the check below: a slow machine (valgrind)
         // retries with twice the length, rather than the test assuming a speed.
         let mut length = Duration::from_millis(30);
@@ -287,7 +285,7 @@ fn timeout_inner_future_dropped_at_deadline() {
 
 #[test]
 fn timeout_inner_wins_before_deadline() {
-    util::run(|| async {
+    testkit::run(|| async {
         let start = Instant::now();
         let res = timeout(Duration::from_secs(3600), sleep(Duration::from_millis(5))).await;
         assert_eq!(res, Ok(Ok(())));
@@ -302,7 +300,7 @@ fn timeout_inner_wins_before_deadline() {
 
 #[test]
 fn elapsed_error_display_and_conversions() {
-    util::run(|| async {
+    testkit::run(|| async {
         let err = timeout(Duration::from_millis(1), pending::<()>())
             .await
             .unwrap_err();
@@ -332,7 +330,7 @@ async fn tick_counted(every: &mut oneloop::time::Interval) -> (Instant, usize) {
 
 #[test]
 fn interval_first_tick_immediate_then_spaced_by_period() {
-    util::run(|| async {
+    testkit::run(|| async {
         let created = Instant::now();
         let mut every = interval(PERIOD);
         let (t0, polls) = tick_counted(&mut every).await;
@@ -350,7 +348,7 @@ fn interval_first_tick_immediate_then_spaced_by_period() {
 
 #[test]
 fn interval_missed_ticks_burst() {
-    util::run(|| async {
+    testkit::run(|| async {
         let mut every = interval(PERIOD);
         assert_eq!(every.missed_tick_behavior(), MissedTickBehavior::Burst);
         let (t0, _) = tick_counted(&mut every).await;
@@ -367,7 +365,7 @@ fn interval_missed_ticks_burst() {
 
 #[test]
 fn interval_missed_ticks_delay() {
-    util::run(|| async {
+    testkit::run(|| async {
         let mut every = interval(PERIOD);
         every.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let (t0, _) = tick_counted(&mut every).await;
@@ -392,7 +390,7 @@ fn interval_missed_ticks_delay() {
 fn interval_delay_keeps_the_schedule_while_ticks_are_on_time() {
     // tokio applies the missed-tick behaviour only to a tick that is actually late; an
     // on-time tick is followed by one exactly a period later, whatever the behaviour.
-    util::run(|| async {
+    testkit::run(|| async {
         let mut every = interval(PERIOD);
         every.set_missed_tick_behavior(MissedTickBehavior::Delay);
         let (t0, _) = tick_counted(&mut every).await; // due at creation, taken at once
@@ -410,7 +408,7 @@ fn interval_delay_keeps_the_schedule_while_ticks_are_on_time() {
 
 #[test]
 fn interval_missed_ticks_skip() {
-    util::run(|| async {
+    testkit::run(|| async {
         let mut every = interval(PERIOD);
         every.set_missed_tick_behavior(MissedTickBehavior::Skip);
         let (t0, _) = tick_counted(&mut every).await;
@@ -444,7 +442,7 @@ fn interval_missed_ticks_skip() {
 
 #[test]
 fn interval_at_starts_at_the_given_instant() {
-    util::run(|| async {
+    testkit::run(|| async {
         let start = Instant::now() + Duration::from_millis(10);
         let mut every = interval_at(start, PERIOD);
         let (t0, _) = tick_counted(&mut every).await;
@@ -455,7 +453,7 @@ fn interval_at_starts_at_the_given_instant() {
 
 #[test]
 fn interval_tick_is_a_cancellation_point() {
-    util::run(|| async {
+    testkit::run(|| async {
         let handle = spawn(async {
             let mut every = interval(Duration::from_secs(3600));
             every.tick().await.unwrap();
@@ -481,7 +479,7 @@ fn timers_fire_in_deadline_order() {
     // never enters the wheel and the run proves nothing: retry with twice the offset.
     let mut offset = Duration::from_millis(20);
     loop {
-        let (order, too_slow) = util::run(move || async move {
+        let (order, too_slow) = testkit::run(move || async move {
             let log = Rc::new(std::cell::RefCell::new(Vec::new()));
             let too_slow = Rc::new(Cell::new(false));
             let base = Instant::now() + offset;
@@ -516,7 +514,7 @@ fn timers_fire_in_deadline_order() {
 
 #[test]
 fn cancelled_sleep_returns_at_once_and_frees_its_timer() {
-    util::run(|| async {
+    testkit::run(|| async {
         let fired = Rc::new(Cell::new(false));
         let f = Rc::clone(&fired);
         let handle = task::Builder::new().name("sleeper").spawn(async move {
@@ -540,13 +538,13 @@ fn a_sleep_first_polled_on_one_runtime_completes_on_another() {
     // The sleep must still be pending at its one poll on the first loop. No length is short
     // enough to be "surely not due yet" on a slow machine (valgrind runs 20-50x slower), so
     // a sleep that was already due is retried with twice the length.
-    util::within(util::LIMIT, "sleep moved between runtimes", || {
+    testkit::within(testkit::LIMIT, "sleep moved between runtimes", || {
         let first = oneloop::Runtime::new().unwrap();
         let second = oneloop::Runtime::new().unwrap();
         let mut length = Duration::from_millis(20);
         let mut nap = loop {
             let mut nap = Box::pin(sleep(length));
-            if first.block_on(util::poll_once(&mut nap)).is_pending() {
+            if first.block_on(testkit::poll_once(&mut nap)).is_pending() {
                 break nap;
             }
             length *= 2;

@@ -2,8 +2,6 @@
 //! program's trace holds exactly its tasks, polls, phases, timer fire and cancel delivery, in
 //! order; and recording does not change what a program does.
 
-mod util;
-
 use std::cell::RefCell;
 use std::path::{Path, PathBuf};
 use std::rc::Rc;
@@ -41,7 +39,7 @@ fn record(name: &str) -> Vec<Value> {
     let path = trace_path(name);
     let _ = std::fs::remove_file(&path);
     let written = path.clone();
-    util::within(util::LIMIT, "the traced program", move || {
+    testkit::within(testkit::LIMIT, "the traced program", move || {
         let rt = Runtime::builder().trace_file(&written).build().unwrap();
         rt.block_on(small_program());
         drop(rt); // writes the file
@@ -190,7 +188,7 @@ async fn busy_program(log: Rc<RefCell<Vec<String>>>) {
 }
 
 fn run_busy(trace: Option<PathBuf>) -> Vec<String> {
-    util::within(util::LIMIT, "the busy program", move || {
+    testkit::within(testkit::LIMIT, "the busy program", move || {
         let builder = Runtime::builder();
         let builder = match trace {
             Some(path) => builder.trace_file(path),

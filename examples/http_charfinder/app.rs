@@ -17,11 +17,23 @@
 use std::future::Future;
 use std::io;
 use std::rc::Rc;
+use std::sync::OnceLock;
 
 use charindex::web::{chars_json, home_page, parse_window, PAGE_SIZE};
 use charindex::{py_strip, repr, UnicodeNameIndex};
 use oneloop::http::{Request, Response, Server};
 use oneloop::net::TcpListener;
+
+/// What starts every log line: unset (empty) with one process, `[pid N] ` with several
+/// workers (`main.rs` sets it), so that their interleaved logs say who served what.
+pub static LOG_PREFIX: OnceLock<String> = OnceLock::new();
+
+/// `println!`, with this worker's [`LOG_PREFIX`].
+macro_rules! log {
+    ($($arg:tt)*) => {
+        println!("{}{}", LOG_PREFIX.get().map_or("", String::as_str), format_args!($($arg)*))
+    };
+}
 
 /// Answers one request. Logs `Query: Q` and `Sending N results` (N: the rows in this
 /// answer) for each search, as the book's server does.
@@ -40,9 +52,9 @@ pub fn answer(index: &UnicodeNameIndex, request: &Request) -> Response {
     let query = py_strip(&query);
     match route {
         Route::Home => {
-            println!("Query: {}", repr(query));
+            log!("Query: {}", repr(query));
             let page = index.find_page(query, 0..PAGE_SIZE);
-            println!("Sending {} results", page.chars.len());
+            log!("Sending {} results", page.chars.len());
             secured(Response::html(home_page(query, &page)))
         }
         Route::Chars => {
@@ -52,9 +64,9 @@ pub fn answer(index: &UnicodeNameIndex, request: &Request) -> Response {
                 Ok(window) => window,
                 Err(bad) => return plain(400, &bad.to_string()),
             };
-            println!("Query: {}", repr(query));
+            log!("Query: {}", repr(query));
             let page = index.find_page(query, window);
-            println!("Sending {} results", page.chars.len());
+            log!("Sending {} results", page.chars.len());
             secured(Response::json(chars_json(&page)))
         }
     }

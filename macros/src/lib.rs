@@ -198,6 +198,15 @@ impl Kind {
         }
     }
 
+    /// tokio's exit for `main`, asyncio's for a test (see "How the loop
+    /// ends" in the crate docs).
+    fn default_shutdown(self) -> Shutdown {
+        match self {
+            Kind::Main => Shutdown::Drop,
+            Kind::Test => Shutdown::Cancel,
+        }
+    }
+
     fn expected(self) -> &'static str {
         match self {
             Kind::Main => "#[oneloop::main] goes on an `async fn main()`",
@@ -259,10 +268,7 @@ enum Shutdown {
 /// every other argument (tokio's `flavor`, `worker_threads`, ...) is ignored.
 fn shutdown_arg(kind: Kind, args: TokenStream) -> Result<Shutdown, Error> {
     let tokens: Vec<TokenTree> = args.into_iter().collect();
-    let default = match kind {
-        Kind::Main => Shutdown::Drop,
-        Kind::Test => Shutdown::Cancel,
-    };
+    let default = kind.default_shutdown();
     let Some(at) = tokens
         .iter()
         .position(|t| matches!(t, TokenTree::Ident(i) if i.to_string() == "shutdown"))
@@ -290,14 +296,12 @@ fn shutdown_arg(kind: Kind, args: TokenStream) -> Result<Shutdown, Error> {
 
 fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
     // Every argument but `shutdown` is ignored on purpose: see "Arguments" in
-    // the crate docs.
-    let shutdown = match shutdown_arg(kind, args) {
-        Ok(shutdown) => shutdown,
-        Err(error) => {
-            let mut out = error.into_tokens();
-            out.extend(item);
-            return out;
-        }
+    // the crate docs. A bad `shutdown` is reported, and the function is still
+    // expanded with the default, so that this error is the only one (rather
+    // than, say, "`main` function is not allowed to be `async`" as well).
+    let (shutdown, mut out) = match shutdown_arg(kind, args) {
+        Ok(shutdown) => (shutdown, TokenStream::new()),
+        Err(error) => (kind.default_shutdown(), error.into_tokens()),
     };
     let tokens: Vec<TokenTree> = item.into_iter().collect();
     let func = match parse(kind, &tokens) {
@@ -306,24 +310,24 @@ fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
             // Not a function with a body at all: pass the item through as
             // written, so that this error is the one to read and not a cascade
             // of "cannot find" errors.
-            let mut out = error.into_tokens();
+            out.extend(error.into_tokens());
             out.extend(tokens);
             return out;
         }
     };
     match check(kind, &func) {
-        None => build(kind, &func, true, shutdown),
+        None => out.extend(build(kind, &func, true, shutdown)),
         Some(error) => {
             // A function of the wrong shape: expand it anyway, keeping what is
             // wrong (parameters, `unsafe`, ...) and leaving out the test
             // attribute. Then the body still type-checks as async code, and
             // any further error rustc reports agrees with this one instead of
             // saying, say, "`main` function is not allowed to be `async`".
-            let mut out = error.into_tokens();
+            out.extend(error.into_tokens());
             out.extend(build(kind, &func, false, shutdown));
-            out
         }
     }
+    out
 }
 
 /// The pieces of `#[attrs] vis async fn name<G>(params) -> R where .. { body }`.

@@ -17,6 +17,7 @@ use std::sync::Arc;
 use std::task::Waker;
 
 use super::counters::Counters;
+use super::run_queue::RunQueue;
 use super::task::cell::{BoxedTask, Task};
 use super::task::inject::{self, Remote};
 use super::task::key::TaskKey;
@@ -27,7 +28,6 @@ use super::task::Id;
 use super::trace::{self, Recorder};
 use super::BUDGET;
 use crate::reactor::registration::Registration;
-use super::run_queue::RunQueue;
 use crate::reactor::Reactor;
 use crate::time::timers::Timers;
 

@@ -1,49 +1,69 @@
-//! Helpers for the tests that run the server examples as child processes (`soak`,
-//! `many_connections`, `fuzz_charfinder`, `workers`): build an example, start it on
-//! `127.0.0.1` port 0, learn its address from its `Serving on` line, keep its stdout drained,
-//! read its resident memory and open descriptors from `/proc`, stop it with SIGINT.
+//! The server examples as child processes (`soak`, `many_connections`, `fuzz_charfinder`,
+//! `workers`, ...): [`example_binary`] builds an example the way the running test was
+//! built; [`Server`] starts it on `127.0.0.1` port 0, learns its address from its `Serving
+//! on` line, keeps its stdout drained, reads its resident memory and open descriptors from
+//! `/proc`, and stops it with SIGINT.
 //!
-//! Every wait is bounded, and a server is killed when its [`Server`] guard drops, so a
-//! failing test leaves nothing behind. Use it from a test file with `mod example_util;`.
-
-#![allow(dead_code)]
+//! Every wait is bounded by [`crate::limit`], and a server is killed when its [`Server`]
+//! guard drops, so a failing test leaves nothing behind.
 
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::thread;
 use std::time::{Duration, Instant};
 
-/// The bound on every wait of these helpers. Generous: it only turns a hang into a failure
-/// (a server under valgrind starts in seconds, not milliseconds).
-pub const TIMEOUT: Duration = Duration::from_secs(60);
+use crate::limit;
 
-/// Builds `name` (once per process and example) with the profile this test was built with,
-/// or the one `EXAMPLE_PROFILE` names (`release`, `debug`: `.ci/valgrind` runs the servers'
-/// optimised builds, whose start is seconds under valgrind, not minutes), and returns the
-/// binary's path.
+/// Builds the example `name` (once per test process and example, whatever the number of
+/// test threads) and returns the path of its binary.
+///
+/// The build matches the running test: the same target directory and profile (read from
+/// where this test binary lives, `TARGET/PROFILE/deps/`, so `CARGO_TARGET_DIR` and
+/// `--release` are honoured without being guessed), and the `polling` backend when the
+/// tests were built with it. `EXAMPLE_PROFILE=release` (or `debug`) overrides the profile:
+/// `.ci/valgrind` runs the servers' optimised builds, whose start under valgrind takes
+/// seconds, not minutes.
+///
+/// ```no_run
+/// let binary = testkit::example::example_binary("http_hello");
+/// let status = std::process::Command::new(binary).arg("--help").status();
+/// ```
 pub fn example_binary(name: &str) -> PathBuf {
     static BUILT: OnceLock<Mutex<Vec<(String, PathBuf)>>> = OnceLock::new();
     let built = BUILT.get_or_init(|| Mutex::new(Vec::new()));
+    // Held while building: two threads asking for the same example build it once.
     let mut built = built.lock().unwrap_or_else(|e| e.into_inner());
     if let Some((_, path)) = built.iter().find(|(n, _)| n == name) {
         return path.clone();
     }
-    let manifest_dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
-    let release = match std::env::var("EXAMPLE_PROFILE").as_deref() {
-        Ok("release") => true,
-        Ok("debug") => false,
-        _ => !cfg!(debug_assertions),
+    let (target_dir, test_profile) = target_and_profile();
+    let profile = match std::env::var("EXAMPLE_PROFILE").as_deref() {
+        Ok("release") => "release".to_string(),
+        Ok("debug") => "debug".to_string(),
+        _ => test_profile,
     };
     let mut cargo = Command::new(env!("CARGO"));
     cargo
-        .args(["build", "--quiet", "--example", name])
-        .current_dir(&manifest_dir);
-    if release {
-        cargo.arg("--release");
+        .args(["build", "--quiet", "-p", "oneloop", "--example", name])
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .current_dir(workspace_dir());
+    // Cargo names the `dev` profile's folder `debug`.
+    match profile.as_str() {
+        "debug" => {}
+        "release" => {
+            cargo.arg("--release");
+        }
+        other => {
+            cargo.args(["--profile", other]);
+        }
+    }
+    if cfg!(feature = "polling") {
+        cargo.args(["--features", "polling"]);
     }
     let status = cargo
         .status()
@@ -52,32 +72,51 @@ pub fn example_binary(name: &str) -> PathBuf {
         status.success(),
         "building the {name} example failed: {status}"
     );
-    let target_dir = match std::env::var_os("CARGO_TARGET_DIR") {
-        Some(dir) => manifest_dir.join(dir), // `join` keeps an absolute path as is
-        None => manifest_dir.join("target"),
-    };
     let path = target_dir
-        .join(if release { "release" } else { "debug" })
+        .join(&profile)
         .join("examples")
-        .join(name);
+        .join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     assert!(path.is_file(), "no example binary at {}", path.display());
     built.push((name.to_string(), path.clone()));
     path
 }
 
-/// Does `examples/NAME.rs` exist in this checkout? (Servers that arrive later are soaked
-/// when they are there.)
+/// The target directory and the profile folder of the running test binary, which lives in
+/// `TARGET/PROFILE/deps/`.
+fn target_and_profile() -> (PathBuf, String) {
+    let exe = std::env::current_exe().expect("the test binary's path");
+    let profile_dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .expect("a test binary lives in TARGET/PROFILE/deps");
+    let profile = profile_dir
+        .file_name()
+        .map(|name| name.to_string_lossy().into_owned())
+        .expect("a profile folder");
+    let target_dir = profile_dir.parent().expect("a target folder");
+    (target_dir.to_path_buf(), profile)
+}
+
+/// The workspace root (this crate's parent folder), where the examples are.
+pub fn workspace_dir() -> PathBuf {
+    let testkit = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    testkit.parent().map(Path::to_path_buf).unwrap_or(testkit)
+}
+
+/// Does `examples/NAME.rs` or `examples/NAME/main.rs` exist in this checkout?
 pub fn example_exists(name: &str) -> bool {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("examples")
-        .join(format!("{name}.rs"))
-        .is_file()
+    let examples = workspace_dir().join("examples");
+    examples.join(format!("{name}.rs")).is_file() || examples.join(name).join("main.rs").is_file()
 }
 
 /// A running example server, killed when dropped.
 pub struct Server {
+    /// The process (a wrapper's, if the example runs behind one).
     pub child: Child,
+    /// The address from its first line.
     pub addr: SocketAddr,
+    /// Its first line, the one that says where it listens.
+    pub first_line: String,
     /// Every stdout line after the first, until [`Server::keep_lines`] turns it off.
     lines: Receiver<String>,
     /// Lines printed so far (counted even when not kept).
@@ -116,24 +155,20 @@ impl Server {
         let mut server = Server {
             child,
             addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            first_line: String::new(),
             lines,
             printed,
         };
         let first = server.next_line();
         server.addr = parse_serving_on(&first)
             .unwrap_or_else(|| panic!("unexpected first line from the server: {first:?}"));
+        server.first_line = first;
         server
     }
 
-    /// The next stdout line, waiting at most [`TIMEOUT`] (times `ONELOOP_TEST_LIMIT_SCALE`,
-    /// which `.ci/valgrind` sets).
+    /// The next stdout line, waiting at most [`crate::limit`].
     pub fn next_line(&self) -> String {
-        let scale = std::env::var("ONELOOP_TEST_LIMIT_SCALE")
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .unwrap_or(1u32)
-            .max(1);
-        let limit = TIMEOUT * scale;
+        let limit = limit();
         self.lines
             .recv_timeout(limit)
             .unwrap_or_else(|e| panic!("no line from the server within {limit:?}: {e}"))
@@ -145,10 +180,10 @@ impl Server {
     }
 
     /// Every kept line still to come, up to the end of the server's output (all its
-    /// processes have exited), waiting at most [`TIMEOUT`] for each.
+    /// processes have exited), waiting at most [`crate::limit`] for each.
     pub fn remaining_lines(&self) -> Vec<String> {
         let mut lines = Vec::new();
-        while let Ok(line) = self.lines.recv_timeout(TIMEOUT) {
+        while let Ok(line) = self.lines.recv_timeout(limit()) {
             lines.push(line);
         }
         lines
@@ -159,6 +194,7 @@ impl Server {
         *self.printed.lock().unwrap_or_else(|e| e.into_inner())
     }
 
+    /// The process id.
     pub fn pid(&self) -> u32 {
         self.child.id()
     }
@@ -181,10 +217,10 @@ impl Server {
             .expect("VmRSS in /proc/PID/status")
     }
 
-    /// Waits (at most [`TIMEOUT`]) until the server holds `fds` descriptors again; returns
+    /// Waits (at most [`crate::limit`]) until the server holds `fds` descriptors again; returns
     /// what it holds at the end.
     pub fn wait_fds(&self, fds: usize) -> usize {
-        let deadline = Instant::now() + TIMEOUT;
+        let deadline = Instant::now() + limit();
         loop {
             let now = self.open_fds();
             if now <= fds || Instant::now() >= deadline {
@@ -272,6 +308,7 @@ pub fn raise_fd_limit(want: u64) -> u64 {
     limit.rlim_cur.max(target)
 }
 
+#[cfg(test)]
 #[test]
 fn serving_on_lines_parse() {
     let tcp = parse_serving_on("Serving on 127.0.0.1:2323. Hit CTRL-C to stop.");

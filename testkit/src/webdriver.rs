@@ -6,10 +6,6 @@
 //! `std::net::TcpStream` per command (`Connection: close`) and `serde_json`. Every socket
 //! has a read and write timeout, and starting the driver is bounded, so a wedged browser
 //! fails the test instead of hanging it.
-//!
-//! Use it with `mod webdriver;`.
-
-#![allow(dead_code)]
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
@@ -352,6 +348,7 @@ fn base64_decode(text: &str) -> Result<Vec<u8>, String> {
     Ok(out)
 }
 
+#[cfg(test)]
 #[test]
 fn base64_decodes_the_rfc_examples() {
     assert_eq!(base64_decode("").unwrap(), b"");

@@ -1,53 +1,20 @@
-//! Helpers for the reactor and networking tests (`net`, `io`, `fd_leak`, `fd_limit`,
-//! `signal`): connected socket pairs, probes that say whether an operation is parked in the
-//! reactor, fd counting, and child processes bounded by a deadline.
-//!
-//! Use it from a test file with `mod net_util;`.
-
-#![allow(dead_code)]
+//! Network helpers for the reactor, I/O and socket tests: loopback listeners and connected
+//! pairs on port 0, probes that say whether an operation is parked in the reactor, a
+//! deterministic byte pattern, and descriptor counts.
 
 use std::cell::Cell;
 use std::future::Future;
-use std::io::{self, BufRead, BufReader as StdBufReader, Read};
+use std::io;
 use std::net::SocketAddr;
 use std::pin::Pin;
-use std::process::{Child, Command, ExitStatus, Stdio};
 use std::rc::Rc;
-use std::sync::mpsc;
 use std::task::{Context, Poll};
-use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use oneloop::io::{AsyncRead, AsyncWrite};
 use oneloop::net::{TcpListener, TcpStream};
 
-/// The bound on one wait inside a loop. Generous: it only turns a hang into a failure.
-pub const WAIT: Duration = Duration::from_secs(10);
-
-/// The bound on a whole test's loop.
-pub const LIMIT: Duration = Duration::from_secs(30);
-
-/// The general helpers (bounded runners, counters) are shared with the other test files.
-#[path = "../util/mod.rs"]
-pub mod util;
-
-/// Runs `oneloop::run(make())` on its own thread; panics if it takes longer than [`LIMIT`].
-pub fn run<Fut, M>(make: M) -> Fut::Output
-where
-    M: FnOnce() -> Fut + Send + 'static,
-    Fut: Future + 'static,
-    Fut::Output: Send + 'static,
-{
-    util::run_within(LIMIT, make)
-}
-
-/// Awaits `fut`, failing the test with `what` if it takes longer than [`WAIT`].
-pub async fn bounded<F: Future>(what: &str, fut: F) -> F::Output {
-    match oneloop::time::timeout(WAIT, fut).await {
-        Ok(output) => output,
-        Err(_) => panic!("{what}: still waiting after {WAIT:?}"),
-    }
-}
+use crate::bounded;
 
 /// A listener on 127.0.0.1, port 0.
 pub async fn listener() -> (TcpListener, SocketAddr) {
@@ -100,7 +67,7 @@ pub async fn turns(n: usize) {
     }
 }
 
-/// Turns the loop until `cond` holds; fails the test after [`WAIT`].
+/// Turns the loop until `cond` holds; fails the test after [`bounded`]'s bound.
 pub async fn until(what: &str, cond: impl Fn() -> bool) {
     bounded(what, async {
         while !cond() {
@@ -114,15 +81,20 @@ pub async fn until(what: &str, cond: impl Fn() -> bool) {
 /// `Pending` (the task is parked in the reactor, waiting for readiness).
 #[derive(Clone, Default, Debug)]
 pub struct Seen {
+    /// Bytes read or written through the probe.
     pub bytes: Rc<Cell<usize>>,
+    /// Whether the last poll was `Pending`.
     pub parked: Rc<Cell<bool>>,
+    /// Polls of `poll_read` / `poll_write`.
     pub polls: Rc<Cell<usize>>,
 }
 
 impl Seen {
+    /// Bytes that went through so far.
     pub fn bytes(&self) -> usize {
         self.bytes.get()
     }
+    /// Whether the last poll was `Pending`.
     pub fn parked(&self) -> bool {
         self.parked.get()
     }
@@ -137,11 +109,14 @@ impl Seen {
 
 /// Wraps a reader or writer and records, in a [`Seen`], what went through it.
 pub struct Probe<T> {
+    /// The wrapped reader or writer.
     pub inner: T,
+    /// What went through it.
     pub seen: Seen,
 }
 
 impl<T> Probe<T> {
+    /// Wraps `inner`; the [`Seen`] returned shares the probe's record.
     pub fn new(inner: T) -> (Probe<T>, Seen) {
         let seen = Seen::default();
         (
@@ -190,6 +165,7 @@ pub struct Parked<F> {
     parked: Rc<Cell<bool>>,
 }
 
+/// Wraps `future`; the flag says whether its last poll was `Pending`.
 pub fn parked<F: Future>(future: F) -> (Parked<F>, Rc<Cell<bool>>) {
     let flag = Rc::new(Cell::new(false));
     let wrapped = Parked {
@@ -264,141 +240,4 @@ pub fn open_fds() -> usize {
 pub fn closed_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("bind");
     l.local_addr().unwrap().port()
-}
-
-/// The command that re-runs this test binary for the single test `name`, with `CHILD_ENV`
-/// set to `mode` so that test knows it is the child.
-pub fn child_test(name: &str, mode: &str) -> Command {
-    let exe = std::env::current_exe().expect("current_exe");
-    let mut cmd = Command::new(exe);
-    cmd.args([name, "--exact", "--nocapture", "--test-threads=1"])
-        .env(CHILD_ENV, mode);
-    cmd
-}
-
-/// The environment variable that puts a test binary in child mode.
-pub const CHILD_ENV: &str = "ONELOOP_TEST_CHILD";
-
-/// The child mode this process was started in, if any.
-pub fn child_mode() -> Option<String> {
-    std::env::var(CHILD_ENV).ok()
-}
-
-/// A spawned child whose stdout lines arrive on a channel (read by a thread, so waiting
-/// for a line can be bounded).
-pub struct Watched {
-    pub child: Child,
-    lines: mpsc::Receiver<String>,
-    pub seen: Vec<String>,
-    stderr: Option<thread::JoinHandle<String>>,
-}
-
-impl Watched {
-    pub fn spawn(mut cmd: Command) -> Watched {
-        let mut child = cmd
-            .stdin(Stdio::null())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn child");
-        let stdout = child.stdout.take().unwrap();
-        let mut stderr = child.stderr.take().unwrap();
-        let (tx, lines) = mpsc::channel();
-        thread::spawn(move || {
-            for line in StdBufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        let stderr = thread::spawn(move || {
-            let mut text = String::new();
-            let _ = stderr.read_to_string(&mut text);
-            text
-        });
-        Watched {
-            child,
-            lines,
-            seen: Vec::new(),
-            stderr: Some(stderr),
-        }
-    }
-
-    /// Waits (at most `limit`) for a stdout line for which `pick` gives `Some`.
-    pub fn wait_line<T>(&mut self, limit: Duration, pick: impl Fn(&str) -> Option<T>) -> T {
-        let deadline = Instant::now() + limit;
-        loop {
-            let left = deadline.saturating_duration_since(Instant::now());
-            match self.lines.recv_timeout(left) {
-                Ok(line) => {
-                    let found = pick(&line);
-                    self.seen.push(line);
-                    if let Some(found) = found {
-                        return found;
-                    }
-                }
-                Err(_) => {
-                    let _ = self.child.kill();
-                    let stderr = self.stderr_text();
-                    panic!(
-                        "the child did not print the expected line within {limit:?}; stdout so far: {:#?}\nstderr: {stderr}",
-                        self.seen
-                    );
-                }
-            }
-        }
-    }
-
-    /// Sends SIGINT with `kill -INT` (no libc in the test crate).
-    pub fn interrupt(&self) {
-        let status = Command::new("kill")
-            .args(["-INT", &self.child.id().to_string()])
-            .status()
-            .expect("run kill");
-        assert!(status.success(), "kill -INT failed: {status}");
-    }
-
-    /// Waits (at most `limit`) for the child to exit; returns its status and all its stdout.
-    pub fn finish(mut self, limit: Duration) -> (ExitStatus, Vec<String>, String) {
-        let deadline = Instant::now() + limit;
-        let status = loop {
-            if let Some(status) = self.child.try_wait().expect("try_wait") {
-                break status;
-            }
-            if Instant::now() >= deadline {
-                let _ = self.child.kill();
-                let _ = self.child.wait();
-                let stderr = self.stderr_text();
-                panic!(
-                    "the child did not exit within {limit:?}; stdout: {:#?}\nstderr: {stderr}",
-                    self.seen
-                );
-            }
-            thread::sleep(Duration::from_millis(5));
-        };
-        // The pipe closes when the child exits: the reader thread ends the channel.
-        while let Ok(line) = self.lines.recv_timeout(Duration::from_secs(5)) {
-            self.seen.push(line);
-        }
-        let stderr = self.stderr_text();
-        (status, std::mem::take(&mut self.seen), stderr)
-    }
-
-    fn stderr_text(&mut self) -> String {
-        self.stderr
-            .take()
-            .map(|h| h.join().unwrap_or_default())
-            .unwrap_or_default()
-    }
-}
-
-impl Drop for Watched {
-    fn drop(&mut self) {
-        // A test that failed half-way must not leave a child behind.
-        if let Ok(None) = self.child.try_wait() {
-            let _ = self.child.kill();
-            let _ = self.child.wait();
-        }
-    }
 }

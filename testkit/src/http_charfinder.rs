@@ -1,11 +1,12 @@
 //! The `http_charfinder` server inside a test: the example's own `app.rs` (compiled into
-//! the test crate) served by a loop on a thread of its own, on `127.0.0.1:0`. Shared by the
-//! HTTP-level tests and the browser test; use it with `mod http_charfinder_server;`.
-
-#![allow(dead_code)]
+//! this crate) served by a loop on a thread of its own, on `127.0.0.1:0`. Shared by the
+//! HTTP-level tests, the browser test and the soak (which checks answers against
+//! [`answer`]).
 
 #[path = "../../examples/http_charfinder/app.rs"]
 mod app;
+
+pub use app::answer;
 
 use std::net::SocketAddr;
 use std::rc::Rc;
@@ -17,8 +18,7 @@ use std::time::{Duration, Instant};
 use charindex::UnicodeNameIndex;
 use oneloop::net::TcpListener;
 
-/// The bound on starting and stopping the server.
-const TIMEOUT: Duration = Duration::from_secs(20);
+use crate::limit;
 
 /// The index, built once per test process (a debug build takes a moment).
 pub fn index() -> &'static UnicodeNameIndex {
@@ -27,8 +27,9 @@ pub fn index() -> &'static UnicodeNameIndex {
 }
 
 /// `app::serve` on its own thread and loop, on `127.0.0.1:0`; stopped (and joined, within
-/// [`TIMEOUT`]) when dropped.
+/// [`crate::limit`]) when dropped.
 pub struct InProcess {
+    /// Where it listens.
     pub addr: SocketAddr,
     /// Dropped to stop the server.
     stop: Option<mpsc::Sender<()>>,
@@ -36,6 +37,7 @@ pub struct InProcess {
 }
 
 impl InProcess {
+    /// Starts the server; returns once it listens.
     pub fn start() -> InProcess {
         let (stop, stopped) = mpsc::channel::<()>();
         let (tx, rx) = mpsc::channel();
@@ -55,7 +57,7 @@ impl InProcess {
                     .expect("serve");
             })
         });
-        let addr = rx.recv_timeout(TIMEOUT).expect("the server did not start");
+        let addr = rx.recv_timeout(limit()).expect("the server did not start");
         InProcess {
             addr,
             stop: Some(stop),
@@ -63,6 +65,7 @@ impl InProcess {
         }
     }
 
+    /// `http://ADDR` followed by `path_and_query`.
     pub fn url(&self, path_and_query: &str) -> String {
         format!("http://{}{}", self.addr, path_and_query)
     }
@@ -72,7 +75,7 @@ impl Drop for InProcess {
     fn drop(&mut self) {
         drop(self.stop.take());
         if let Some(thread) = self.thread.take() {
-            let deadline = Instant::now() + TIMEOUT;
+            let deadline = Instant::now() + limit();
             while !thread.is_finished() && Instant::now() < deadline {
                 thread::sleep(Duration::from_millis(5));
             }

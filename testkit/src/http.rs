@@ -1,10 +1,6 @@
 //! Helpers for the HTTP tests (`http_server`, `http_client`, `http_peers`, `http_examples`):
 //! a server on 127.0.0.1 port 0, raw-socket exchanges, external programs run off the loop
 //! thread, and "is the server still fine" checks.
-//!
-//! Use it from a test file with `mod http_util;`.
-
-#![allow(dead_code)]
 
 use std::net::SocketAddr;
 use std::process::{Command, Output};
@@ -14,12 +10,7 @@ use oneloop::http::{Client, Request, Response, Server};
 use oneloop::io::{AsyncReadExt, AsyncWriteExt};
 use oneloop::net::{TcpListener, TcpStream};
 
-/// The bounded runners and waits are shared with the other test files.
-#[path = "../net_util/mod.rs"]
-pub mod net_util;
-
-#[allow(unused_imports)] // not every test file uses both
-pub use net_util::{bounded, run};
+use crate::bounded;
 
 /// Starts `server` with `handler` on 127.0.0.1 port 0, in its own task; returns the address.
 pub async fn start<H, F>(server: Server, handler: H) -> SocketAddr

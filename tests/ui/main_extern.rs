@@ -1,0 +1,3 @@
+//! `#[oneloop::main]` on an `extern "C"` function: `extern` is refused.
+#[oneloop::main]
+async extern "C" fn main() {}

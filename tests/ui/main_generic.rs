@@ -1,0 +1,3 @@
+//! `#[oneloop::main]` on a generic `async fn`.
+#[oneloop::main]
+async fn main<T>() {}

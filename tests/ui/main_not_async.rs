@@ -1,0 +1,3 @@
+//! `#[oneloop::main]` on a function that is not `async`.
+#[oneloop::main]
+fn main() {}

@@ -1,0 +1,3 @@
+//! `#[oneloop::main]` on a function declared without a body.
+#[oneloop::main]
+async fn main();
