@@ -89,7 +89,8 @@ impl RunQueue {
         self.len == 0
     }
 
-    /// The queued slots, front to back.
+    /// The queued slots, front to back (for the debug builds' invariant check).
+    #[cfg(any(debug_assertions, test))]
     pub(crate) fn iter(&self) -> impl Iterator<Item = &u32> + '_ {
         self.pages
             .iter()
