@@ -38,7 +38,6 @@ async fn main() {
         port,
         workers,
     } = options("http_charfinder", 2345);
-    let is_worker = std::env::var_os(WORKER_ENV).is_some();
     if workers > 1 {
         let _ = app::LOG_PREFIX.set(log_prefix());
     }
@@ -61,17 +60,7 @@ async fn main() {
     };
     println!("{prefix}Serving on {local}. Hit CTRL-C to stop.");
     // The first process starts the others once it knows the port (it may have asked for 0).
-    let children = if workers > 1 && !is_worker {
-        match start_workers(workers, &addr, local.port(), WORKER_ENV) {
-            Ok(children) => children,
-            Err(e) => {
-                eprintln!("cannot start the workers: {e}");
-                std::process::exit(1);
-            }
-        }
-    } else {
-        Vec::new()
-    };
+    let children = start_workers(workers, &addr, local.port(), WORKER_ENV);
     let ctrl_c = async {
         if let Err(e) = oneloop::signal::ctrl_c().await {
             eprintln!("cannot wait for Ctrl-C: {e}");

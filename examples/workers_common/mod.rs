@@ -89,19 +89,30 @@ pub async fn listen(addr: &str, port: u16, shared: bool) -> io::Result<TcpListen
     socket.listen(BACKLOG)
 }
 
-/// Starts workers 1..n: this executable again, with `worker_env` set to the worker's number
-/// and told the port the first worker got.
-pub fn start_workers(n: usize, addr: &str, port: u16, worker_env: &str) -> io::Result<Vec<Child>> {
-    let exe = std::env::current_exe()?;
-    (1..n)
-        .map(|i| {
-            Command::new(&exe)
-                .args([addr, &port.to_string(), "--workers", &n.to_string()])
-                .env(worker_env, i.to_string())
-                .stdin(Stdio::null())
-                .spawn()
-        })
-        .collect()
+/// In the first process of `n` (the one without `worker_env` set), starts workers 1..n:
+/// this executable again, with `worker_env` set to the worker's number and told the port the
+/// first worker got. Elsewhere, or for one worker, starts nothing. If a worker cannot be
+/// started, says so and exits 1.
+pub fn start_workers(n: usize, addr: &str, port: u16, worker_env: &str) -> Vec<Child> {
+    if n <= 1 || std::env::var_os(worker_env).is_some() {
+        return Vec::new();
+    }
+    let start = || -> io::Result<Vec<Child>> {
+        let exe = std::env::current_exe()?;
+        (1..n)
+            .map(|i| {
+                Command::new(&exe)
+                    .args([addr, &port.to_string(), "--workers", &n.to_string()])
+                    .env(worker_env, i.to_string())
+                    .stdin(Stdio::null())
+                    .spawn()
+            })
+            .collect()
+    };
+    start().unwrap_or_else(|e| {
+        eprintln!("cannot start the workers: {e}");
+        std::process::exit(1);
+    })
 }
 
 /// Passes Ctrl-C on to the workers, and waits for them (off the loop's thread).
