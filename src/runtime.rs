@@ -209,7 +209,8 @@ fn run_task(core: &Core, slot: u32, root: Option<&mut dyn PollRoot>) -> Option<P
         task.state = State::Running;
         task.started = true;
         task.polls += 1;
-        task.waits_on = ""; // this poll's cancellation points will say what it waits on now
+        // Cancellation points look at the entry only if a request may be pending.
+        core.maybe_cancelled.set(task.cancel.undelivered > 0);
         (task.cell.take(), task.generation, task.id, stop)
     };
     if stop {
@@ -223,6 +224,7 @@ fn run_task(core: &Core, slot: u32, root: Option<&mut dyn PollRoot>) -> Option<P
     let key = TaskKey { slot, generation };
     core.current_task.set(Some(key));
     core.budget.set(BUDGET);
+    core.waits_on.set(""); // this poll's cancellation points will say what it waits on now
     let waker = core.task_ref(key).waker();
     let mut cx = Context::from_waker(&waker);
     trace::poll_begins(core, slot, id.0);
@@ -238,6 +240,7 @@ fn run_task(core: &Core, slot: u32, root: Option<&mut dyn PollRoot>) -> Option<P
             let mut tasks = core.tasks.borrow_mut();
             let task = &mut tasks[slot as usize];
             task.cell = cell;
+            task.waits_on = core.waits_on.get();
             // Woken during its poll, or aborted by itself: back on the queue (an aborted
             // task is then finished without being polled).
             if task.aborted || task.state == State::Notified {

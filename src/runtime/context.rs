@@ -54,6 +54,15 @@ pub(crate) struct Core {
     pub(crate) current_task: Cell<Option<TaskKey>>,
     /// How many more cancellation points the current task may pass before it must yield.
     pub(crate) budget: Cell<u32>,
+    /// What the current task's latest cancellation point waits on; `run_task` files it in
+    /// the task's entry after the poll (for `runtime::tasks()`), so a cancellation point
+    /// need not look the task up.
+    pub(crate) waits_on: Cell<&'static str>,
+    /// The current task may have an undelivered cancel request: set from its entry when its
+    /// poll begins, and by every request added during the poll (to any task: see
+    /// [`Core::request_added`]). Only when it is set does a cancellation point look at the
+    /// task's entry; a request is never missed, since none can appear without setting it.
+    pub(crate) maybe_cancelled: Cell<bool>,
     /// Cancel requests delivered so far (all tasks): `select!` compares it before and after
     /// polling a branch to notice a cancellation that a refusing pattern would swallow.
     pub(crate) cancels_delivered: Cell<u64>,
@@ -161,6 +170,8 @@ impl Core {
             remote,
             current_task: Cell::new(None),
             budget: Cell::new(BUDGET),
+            waits_on: Cell::new(""),
+            maybe_cancelled: Cell::new(false),
             cancels_delivered: Cell::new(0),
             requests_taken: Cell::new(0),
             closing: Cell::new(false),
@@ -215,6 +226,13 @@ impl Core {
             State::Running => task.state = State::Notified,
             State::Scheduled | State::Notified | State::Finished => {}
         }
+    }
+
+    /// A cancel request was added to some task's `undelivered` (or given back, or lent):
+    /// the task being polled, if it is that one, must look at its entry at its next
+    /// cancellation point. Every place that raises `undelivered` calls this.
+    pub(crate) fn request_added(&self) {
+        self.maybe_cancelled.set(true);
     }
 
     /// The address of the task `key` in this loop, for making its waker.
