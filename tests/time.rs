@@ -106,7 +106,10 @@ fn a_batch_of_due_timers_is_one_wake_up() {
                 assert_eq!(waited, 1, "one wake-up for the whole batch");
                 break;
             }
-            assert!(ahead < Duration::from_secs(60), "setup never fit in {ahead:?}");
+            assert!(
+                ahead < Duration::from_secs(60),
+                "setup never fit in {ahead:?}"
+            );
             ahead *= 2;
         }
     });
