@@ -84,7 +84,10 @@ pub(crate) fn turn(
     mut root: Option<(u32, &mut dyn PollRoot)>,
     max_wait: Option<Duration>,
 ) -> io::Result<Option<Panic>> {
-    let started = Instant::now();
+    // The clock as read after the last wait (`Core::clock`): one reading per turn, not two.
+    // The trace line alone wants the turn's true start.
+    let started = core.clock.get();
+    let traced_start = core.trace.then(Instant::now);
     bump(&core.counters.turns, 1); // counted as it begins: `stats()` inside turn 1 says 1
     trace::phase(core, Some(Phase::Wait));
     // 1. How long may we wait?
@@ -108,7 +111,10 @@ pub(crate) fn turn(
     }
     // 4. Fire due timers (every timer whose tick has fully passed), cascading on the way.
     trace::phase(core, Some(Phase::Timers));
-    let now_tick = core.timers.tick_passed_at(Instant::now());
+    // Read after the wait, so no timer fires before its deadline.
+    let now = Instant::now();
+    core.clock.set(now);
+    let now_tick = core.timers.tick_passed_at(now);
     let fired = core
         .timers
         .wheel
@@ -150,14 +156,14 @@ pub(crate) fn turn(
     // Between two turns the bookkeeping must add up (run queue, counters, timer wheel).
     #[cfg(debug_assertions)]
     invariants::check(core);
-    if core.trace {
+    if let Some(traced_start) = traced_start {
         eprintln!(
             "[oneloop] turn {}: waited {:.1?} (timeout {}), {events} I/O events, {fired} timers fired, ran {ran} tasks, {} alive",
             core.counters.turns.get(),
-            started.elapsed(),
+            traced_start.elapsed(),
             deadline.map_or("none".into(), |d| format!(
                 "{:?}",
-                d.saturating_duration_since(started)
+                d.saturating_duration_since(traced_start)
             )),
             live_tasks(core),
         );

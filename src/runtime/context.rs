@@ -15,6 +15,7 @@ use std::os::fd::RawFd;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::Waker;
+use std::time::Instant;
 
 use super::counters::Counters;
 use super::run_queue::RunQueue;
@@ -75,6 +76,11 @@ pub(crate) struct Core {
     pub(crate) closing: Cell<bool>,
     /// The next `task::Id` to hand out.
     pub(crate) next_id: Cell<u64>,
+    /// The clock as read after the latest wait for I/O (the reading the timer wheel was
+    /// advanced to). The next turn computes its wait from it instead of reading the clock
+    /// again: a "do not block" deadline is as good in the past, and `max_wait` can only end
+    /// that wait sooner, never fire a timer early.
+    pub(crate) clock: Cell<Instant>,
     /// Wakers collected by one phase of a turn, kept between turns so a busy loop does
     /// not allocate a fresh `Vec` every turn.
     pub(crate) scratch: RefCell<Vec<Waker>>,
@@ -176,6 +182,7 @@ impl Core {
             requests_taken: Cell::new(0),
             closing: Cell::new(false),
             next_id: Cell::new(1),
+            clock: Cell::new(Instant::now()),
             scratch: RefCell::new(Vec::new()),
             counters: Counters::default(),
             trace,
