@@ -84,7 +84,10 @@ pub(crate) fn turn(
     mut root: Option<(u32, &mut dyn PollRoot)>,
     max_wait: Option<Duration>,
 ) -> io::Result<Option<Panic>> {
-    let started = Instant::now();
+    // The clock as read after the last wait (`Core::clock`): one reading per turn, not two.
+    // The trace line alone wants the turn's true start.
+    let started = core.clock.get();
+    let traced_start = core.trace.then(Instant::now);
     bump(&core.counters.turns, 1); // counted as it begins: `stats()` inside turn 1 says 1
     trace::phase(core, Some(Phase::Wait));
     // 1. How long may we wait?
@@ -108,7 +111,10 @@ pub(crate) fn turn(
     }
     // 4. Fire due timers (every timer whose tick has fully passed), cascading on the way.
     trace::phase(core, Some(Phase::Timers));
-    let now_tick = core.timers.tick_passed_at(Instant::now());
+    // Read after the wait, so no timer fires before its deadline.
+    let now = Instant::now();
+    core.clock.set(now);
+    let now_tick = core.timers.tick_passed_at(now);
     let fired = core
         .timers
         .wheel
@@ -150,14 +156,14 @@ pub(crate) fn turn(
     // Between two turns the bookkeeping must add up (run queue, counters, timer wheel).
     #[cfg(debug_assertions)]
     invariants::check(core);
-    if core.trace {
+    if let Some(traced_start) = traced_start {
         eprintln!(
             "[oneloop] turn {}: waited {:.1?} (timeout {}), {events} I/O events, {fired} timers fired, ran {ran} tasks, {} alive",
             core.counters.turns.get(),
-            started.elapsed(),
+            traced_start.elapsed(),
             deadline.map_or("none".into(), |d| format!(
                 "{:?}",
-                d.saturating_duration_since(started)
+                d.saturating_duration_since(traced_start)
             )),
             live_tasks(core),
         );
@@ -209,7 +215,8 @@ fn run_task(core: &Core, slot: u32, root: Option<&mut dyn PollRoot>) -> Option<P
         task.state = State::Running;
         task.started = true;
         task.polls += 1;
-        task.waits_on = ""; // this poll's cancellation points will say what it waits on now
+        // Cancellation points look at the entry only if a request may be pending.
+        core.maybe_cancelled.set(task.cancel.undelivered > 0);
         (task.cell.take(), task.generation, task.id, stop)
     };
     if stop {
@@ -223,6 +230,7 @@ fn run_task(core: &Core, slot: u32, root: Option<&mut dyn PollRoot>) -> Option<P
     let key = TaskKey { slot, generation };
     core.current_task.set(Some(key));
     core.budget.set(BUDGET);
+    core.waits_on.set(""); // this poll's cancellation points will say what it waits on now
     let waker = core.task_ref(key).waker();
     let mut cx = Context::from_waker(&waker);
     trace::poll_begins(core, slot, id.0);
@@ -238,6 +246,7 @@ fn run_task(core: &Core, slot: u32, root: Option<&mut dyn PollRoot>) -> Option<P
             let mut tasks = core.tasks.borrow_mut();
             let task = &mut tasks[slot as usize];
             task.cell = cell;
+            task.waits_on = core.waits_on.get();
             // Woken during its poll, or aborted by itself: back on the queue (an aborted
             // task is then finished without being polled).
             if task.aborted || task.state == State::Notified {

@@ -15,6 +15,7 @@ use std::os::fd::RawFd;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::task::Waker;
+use std::time::Instant;
 
 use super::counters::Counters;
 use super::run_queue::RunQueue;
@@ -54,6 +55,15 @@ pub(crate) struct Core {
     pub(crate) current_task: Cell<Option<TaskKey>>,
     /// How many more cancellation points the current task may pass before it must yield.
     pub(crate) budget: Cell<u32>,
+    /// What the current task's latest cancellation point waits on; `run_task` files it in
+    /// the task's entry after the poll (for `runtime::tasks()`), so a cancellation point
+    /// need not look the task up.
+    pub(crate) waits_on: Cell<&'static str>,
+    /// The current task may have an undelivered cancel request: set from its entry when its
+    /// poll begins, and by every request added during the poll (to any task: see
+    /// [`Core::request_added`]). Only when it is set does a cancellation point look at the
+    /// task's entry; a request is never missed, since none can appear without setting it.
+    pub(crate) maybe_cancelled: Cell<bool>,
     /// Cancel requests delivered so far (all tasks): `select!` compares it before and after
     /// polling a branch to notice a cancellation that a refusing pattern would swallow.
     pub(crate) cancels_delivered: Cell<u64>,
@@ -66,6 +76,11 @@ pub(crate) struct Core {
     pub(crate) closing: Cell<bool>,
     /// The next `task::Id` to hand out.
     pub(crate) next_id: Cell<u64>,
+    /// The clock as read after the latest wait for I/O (the reading the timer wheel was
+    /// advanced to). The next turn computes its wait from it instead of reading the clock
+    /// again: a "do not block" deadline is as good in the past, and `max_wait` can only end
+    /// that wait sooner, never fire a timer early.
+    pub(crate) clock: Cell<Instant>,
     /// Wakers collected by one phase of a turn, kept between turns so a busy loop does
     /// not allocate a fresh `Vec` every turn.
     pub(crate) scratch: RefCell<Vec<Waker>>,
@@ -161,10 +176,13 @@ impl Core {
             remote,
             current_task: Cell::new(None),
             budget: Cell::new(BUDGET),
+            waits_on: Cell::new(""),
+            maybe_cancelled: Cell::new(false),
             cancels_delivered: Cell::new(0),
             requests_taken: Cell::new(0),
             closing: Cell::new(false),
             next_id: Cell::new(1),
+            clock: Cell::new(Instant::now()),
             scratch: RefCell::new(Vec::new()),
             counters: Counters::default(),
             trace,
@@ -215,6 +233,13 @@ impl Core {
             State::Running => task.state = State::Notified,
             State::Scheduled | State::Notified | State::Finished => {}
         }
+    }
+
+    /// A cancel request was added to some task's `undelivered` (or given back, or lent):
+    /// the task being polled, if it is that one, must look at its entry at its next
+    /// cancellation point. Every place that raises `undelivered` calls this.
+    pub(crate) fn request_added(&self) {
+        self.maybe_cancelled.set(true);
     }
 
     /// The address of the task `key` in this loop, for making its waker.

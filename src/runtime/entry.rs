@@ -265,6 +265,7 @@ impl Runtime {
                 (key, task.id.0)
             })
             .collect();
+        core.request_added();
         for (key, id) in live {
             trace::cancel_requested(core, id);
             core.schedule(key);

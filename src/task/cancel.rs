@@ -69,6 +69,9 @@ pub fn is_cancelled(err: &io::Error) -> bool {
 
 /// The cancellation point: see the module docs. `waits_on` names what the caller is about to
 /// wait for, for `runtime::tasks()`.
+///
+/// The common path (no request added to any task during this poll, none pending when it
+/// began: `Core::maybe_cancelled` clear) reads a few `Cell`s and never borrows the slab.
 pub(crate) fn poll_proceed(
     cx: &mut Context<'_>,
     waits_on: &'static str,
@@ -77,7 +80,8 @@ pub(crate) fn poll_proceed(
         let Some(task) = core.current_task.get() else {
             return Poll::Ready(Ok(())); // polled outside any task: nothing to deliver
         };
-        if take_cancel(core, task, waits_on) {
+        core.waits_on.set(waits_on);
+        if core.maybe_cancelled.get() && take_cancel(core, task, waits_on) {
             return Poll::Ready(Err(Cancelled));
         }
         match core.budget.get() {
@@ -98,18 +102,17 @@ pub(crate) fn poll_proceed(
 /// Step 1 of `poll_proceed` alone (no budget): consumes one undelivered request, if any.
 pub(crate) fn poll_cancelled(waits_on: &'static str) -> Result<(), Cancelled> {
     let taken = context::with_current(|core| {
-        core.current_task
-            .get()
-            .is_some_and(|task| take_cancel(core, task, waits_on))
+        let task = core.current_task.get()?;
+        core.waits_on.set(waits_on);
+        Some(core.maybe_cancelled.get() && take_cancel(core, task, waits_on))
     });
     match taken {
-        Some(true) => Err(Cancelled),
+        Some(Some(true)) => Err(Cancelled),
         _ => Ok(()),
     }
 }
 
 /// A request delivered here, as `Err(Cancelled)`.
-#[inline] // on every cancellation point's path (`poll_proceed`)
 fn take_cancel(core: &Core, task: TaskKey, waits_on: &'static str) -> bool {
     let Some(id) = take_request(core, task, waits_on) else {
         return false;
@@ -119,14 +122,14 @@ fn take_cancel(core: &Core, task: TaskKey, waits_on: &'static str) -> bool {
     true
 }
 
-/// Consumes one undelivered request of the task `key` unless it is inside `shield`, and
-/// counts it in `requests_taken`; records what the task waits on either way. Returns the
+/// Consumes one undelivered request of the task `key` (the current task) unless it is
+/// inside `shield`, and counts it in `requests_taken`; records what the task waits on
+/// either way (in `Core::waits_on`, which `run_task` files after the poll). Returns the
 /// task's id if a request was taken.
-#[inline] // on every cancellation point's path (`poll_proceed`)
 fn take_request(core: &Core, key: TaskKey, waits_on: &'static str) -> Option<u64> {
+    core.waits_on.set(waits_on);
     let mut tasks = core.tasks.borrow_mut();
     let task = tasks.get_mut(key)?;
-    task.waits_on = waits_on;
     let cancel = &mut task.cancel;
     if cancel.undelivered > 0 && cancel.shield == 0 {
         cancel.undelivered -= 1;
@@ -159,8 +162,7 @@ pub(crate) fn current_task() -> Option<TaskKey> {
 /// whether it was given back (a future dropped by another task, or by the loop's shutdown,
 /// has nobody to give it to: its task is gone).
 pub(crate) fn give_back_request(owner: TaskKey) -> bool {
-    current_task() == Some(owner)
-        && with_cancel_state(|c| c.undelivered = c.undelivered.saturating_add(1)).is_some()
+    current_task() == Some(owner) && with_cancel_state(add_undelivered).is_some()
 }
 
 /// How a future that waits on several children (`gather`, `as_completed`, `JoinSet`,
@@ -211,7 +213,7 @@ impl __PassOn {
         }
         context::with_current(|core| {
             let before = core.requests_taken.get();
-            with_cancel_state(|c| c.undelivered = c.undelivered.saturating_add(1))?;
+            with_cancel_state(add_undelivered)?;
             Some(__Lent { before })
         })
         .flatten()
@@ -272,15 +274,26 @@ pub fn __cancels_delivered() -> u64 {
 /// next await after the `select!`).
 #[doc(hidden)]
 pub fn __redeliver_cancel() {
-    with_cancel_state(|c| c.undelivered = c.undelivered.saturating_add(1));
+    with_cancel_state(add_undelivered);
 }
 
-/// Applies `f` to the current task's cancel state; `None` outside a task.
+/// One more undelivered request for the current task (its cancel state is `c`), which its
+/// next cancellation point must see (`Core::request_added`).
+fn add_undelivered(c: &mut CancelState) {
+    c.undelivered = c.undelivered.saturating_add(1);
+}
+
+/// Applies `f` to the current task's cancel state; `None` outside a task. Whatever `f`
+/// does, the task's next cancellation point looks at its entry (`Core::request_added`):
+/// `f` may have added a request.
 fn with_cancel_state<R>(f: impl FnOnce(&mut CancelState) -> R) -> Option<R> {
     context::with_current(|core| {
         let key = core.current_task.get()?;
         let mut tasks = core.tasks.borrow_mut();
-        tasks.get_mut(key).map(|task| f(&mut task.cancel))
+        let result = tasks.get_mut(key).map(|task| f(&mut task.cancel));
+        drop(tasks);
+        core.request_added();
+        result
     })
     .flatten()
 }

@@ -5,6 +5,7 @@
 //! runtime ids to `Remote`s, so a waker (a plain number, see `waker.rs`) woken on another
 //! thread can find its loop; the loop drains its queue in phase 3 of every turn.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use super::waker::TaskRef;
@@ -14,6 +15,10 @@ use crate::reactor::Unparker;
 pub(crate) struct Remote {
     /// Packed `TaskRef`s woken from other threads, drained by the loop once per turn.
     inject: Mutex<Vec<usize>>,
+    /// `inject` is not empty: written only under its lock, so there it always equals
+    /// `!queue.is_empty()`; read without the lock by `drain`, which then skips the lock
+    /// in the usual turn where no other thread woke anything.
+    pending: AtomicBool,
     /// Interrupts the loop's wait for I/O.
     unparker: Unparker,
 }
@@ -22,6 +27,7 @@ impl Remote {
     pub(crate) fn new(unparker: Unparker) -> Remote {
         Remote {
             inject: Mutex::new(Vec::new()),
+            pending: AtomicBool::new(false),
             unparker,
         }
     }
@@ -32,6 +38,7 @@ impl Remote {
         let mut queue = lock(&self.inject);
         let was_empty = queue.is_empty();
         queue.push(task.pack());
+        self.pending.store(true, Ordering::Release);
         std::mem::drop(queue);
         if was_empty {
             self.unparker.unpark();
@@ -39,12 +46,21 @@ impl Remote {
     }
 
     /// Takes every queued wake (the loop calls this once per turn). An empty queue costs
-    /// one uncontended lock and no allocation.
+    /// one atomic load: no lock, no allocation.
+    ///
+    /// No wake is lost by skipping the lock. `pending` is set and cleared only under the
+    /// lock, so under it `pending == !queue.is_empty()`. If the load here sees `false`
+    /// while another thread is pushing, that push found the queue empty (`pending` was
+    /// false under the lock), so after releasing the lock it unparks the loop: the loop's
+    /// next wait returns at once, and the next turn's load sees the `true` it stored
+    /// before the unpark (Release, paired with the Acquire here). A wake is at worst taken
+    /// one turn later, never left behind a wait.
     pub(crate) fn drain(&self) -> Vec<TaskRef> {
-        let mut queue = lock(&self.inject);
-        if queue.is_empty() {
+        if !self.pending.load(Ordering::Acquire) {
             return Vec::new();
         }
+        let mut queue = lock(&self.inject);
+        self.pending.store(false, Ordering::Relaxed); // under the lock: the queue is emptied
         queue.drain(..).map(TaskRef::unpack).collect()
     }
 }
