@@ -9,7 +9,9 @@
 //!
 //! 1. **Decide how long to wait**: zero if a task is ready, else until the earliest timer
 //!    deadline (exactly: the reactor's timerfd, not epoll's milliseconds), else forever.
-//! 2. **Wait for I/O** in the reactor; events wake the tasks waiting on their sources.
+//! 2. **Wait for I/O** in the reactor; events wake the tasks waiting on their sources. A
+//!    turn that would wait zero skips this unless 128 task polls have passed since the
+//!    reactor was last polled.
 //! 3. **Take cross-thread wakes** from the inject queue.
 //! 4. **Fire due timers**.
 //! 5. **Wake deferred tasks** (`yield_now`, spent budgets): they go behind all of the above.
@@ -52,7 +54,10 @@ use trace::Phase;
 /// Tasks run in one turn before the loop looks at timers and I/O again. Ready tasks can keep
 /// each other busy for ever (a ping-pong over a channel never lets the run queue empty); the
 /// cap bounds how long a timer or a socket waits for its turn, while 128 tasks between two
-/// `epoll_wait(0)` calls keep the system call's cost per task small. tokio uses 61.
+/// `epoll_wait(0)` calls keep the system call's cost per task small. tokio uses 61. It is
+/// also the most task polls between two looks at I/O: a turn that will not block polls the
+/// reactor only once this many polls have passed since the last time, so tasks that yield
+/// to each other (a few per turn) do not pay a system call per turn.
 pub(crate) const MAX_TASKS_PER_TURN: usize = 128;
 
 /// How many cancellation points one task may pass in one poll before it must yield
@@ -96,9 +101,17 @@ pub(crate) fn turn(
         (Some(deadline), Some(limit)) => Some(deadline.min(limit)),
         (deadline, limit) => deadline.or(limit),
     };
-    // 2. Wait for I/O readiness (or a cross-thread wake, or the deadline).
+    // 2. Wait for I/O readiness (or a cross-thread wake, or the deadline). A turn that will
+    // not block looks at I/O only if `MAX_TASKS_PER_TURN` polls have passed since the last
+    // look: tasks that yield to each other would otherwise pay a system call per turn.
     let mut wakers = std::mem::take(&mut *core.scratch.borrow_mut());
-    let events = core.reactor.poll(deadline, &mut wakers)?;
+    let io_due = deadline != Some(started) || core.ran_since_io.get() >= MAX_TASKS_PER_TURN;
+    let events = if io_due {
+        core.ran_since_io.set(0);
+        core.reactor.poll(deadline, &mut wakers)?
+    } else {
+        0
+    };
     bump(&core.counters.io_events, events as u64);
     trace::phase(core, Some(Phase::Io));
     wake_all(&mut wakers);
@@ -152,19 +165,21 @@ pub(crate) fn turn(
             break;
         }
     }
+    core.ran_since_io.set(core.ran_since_io.get() + ran);
     trace::phase(core, None);
     // Between two turns the bookkeeping must add up (run queue, counters, timer wheel).
     #[cfg(debug_assertions)]
     invariants::check(core);
     if let Some(traced_start) = traced_start {
         eprintln!(
-            "[oneloop] turn {}: waited {:.1?} (timeout {}), {events} I/O events, {fired} timers fired, ran {ran} tasks, {} alive",
+            "[oneloop] turn {}: waited {:.1?} (timeout {}), {} I/O events, {fired} timers fired, ran {ran} tasks, {} alive",
             core.counters.turns.get(),
             traced_start.elapsed(),
             deadline.map_or("none".into(), |d| format!(
                 "{:?}",
                 d.saturating_duration_since(traced_start)
             )),
+            if io_due { events.to_string() } else { "I/O not polled, 0".into() },
             live_tasks(core),
         );
     }

@@ -71,6 +71,9 @@ pub(crate) struct Core {
     /// `gather`, to an awaited task): a composite future that lent a request to a child
     /// compares it before and after the child's poll to learn whether the child took it.
     pub(crate) requests_taken: Cell<u64>,
+    /// Tasks polled since the reactor was last polled: a turn that will not block skips
+    /// the reactor until it reaches `MAX_TASKS_PER_TURN` (`turn`, step 2).
+    pub(crate) ran_since_io: Cell<usize>,
     /// The `Runtime` is being dropped: `spawn` refuses new tasks (a destructor that spawns
     /// would otherwise file a task in a slab that is being emptied).
     pub(crate) closing: Cell<bool>,
@@ -180,6 +183,7 @@ impl Core {
             maybe_cancelled: Cell::new(false),
             cancels_delivered: Cell::new(0),
             requests_taken: Cell::new(0),
+            ran_since_io: Cell::new(0),
             closing: Cell::new(false),
             next_id: Cell::new(1),
             clock: Cell::new(Instant::now()),

@@ -8,8 +8,10 @@ use super::cancel::{poll_cancelled, Cancelled};
 use crate::runtime::context;
 
 /// Gives the loop back for one turn: the task goes behind every other ready task *and*
-/// behind the timers and I/O of the next turn. A cancellation point: a pending cancel
-/// request is delivered here as `Err(Cancelled)` (without yielding).
+/// behind the timers and I/O of the next turn. (The loop reads I/O readiness at least once
+/// every 128 task polls, not in every turn: a task that spins on `yield_now` waiting for a
+/// socket sees it ready within that bound.) A cancellation point: a pending cancel request
+/// is delivered here as `Err(Cancelled)` (without yielding).
 ///
 /// ```
 /// use std::cell::RefCell;
