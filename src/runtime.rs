@@ -27,6 +27,7 @@ mod handle;
 #[cfg(debug_assertions)]
 mod invariants;
 mod run_queue;
+pub(crate) mod running;
 mod stats;
 pub(crate) mod task;
 pub(crate) mod trace;
@@ -223,16 +224,20 @@ pub(crate) fn run_queued_once(core: &Core) {
 /// Step 6 for one task: poll it once (or finish it without polling, if it was aborted or
 /// cancelled before it ever ran), then file it by the result. Returns the root's panic.
 fn run_task(core: &Core, slot: u32, root: Option<&mut dyn PollRoot>) -> Option<Panic> {
-    let (mut cell, generation, id, stop) = {
+    let (mut cell, generation, id, stop, maybe_cancelled) = {
         let mut tasks = core.tasks.borrow_mut();
         let task = &mut tasks[slot as usize];
         let stop = task.aborted || (!task.started && task.cancel.undelivered > 0);
         task.state = State::Running;
         task.started = true;
         task.polls += 1;
-        // Cancellation points look at the entry only if a request may be pending.
-        core.maybe_cancelled.set(task.cancel.undelivered > 0);
-        (task.cell.take(), task.generation, task.id, stop)
+        (
+            task.cell.take(),
+            task.generation,
+            task.id,
+            stop,
+            task.cancel.undelivered > 0,
+        )
     };
     if stop {
         if let Some(cell) = &mut cell {
@@ -243,9 +248,13 @@ fn run_task(core: &Core, slot: u32, root: Option<&mut dyn PollRoot>) -> Option<P
     }
     bump(&core.counters.polls, 1);
     let key = TaskKey { slot, generation };
-    core.current_task.set(Some(key));
-    core.budget.set(BUDGET);
-    core.waits_on.set(""); // this poll's cancellation points will say what it waits on now
+    running::running(|r| {
+        r.task.set(Some(key));
+        r.budget.set(BUDGET);
+        r.waits_on.set(""); // this poll's cancellation points will say what it waits on now
+                            // Cancellation points look at the entry only if a request may be pending.
+        r.maybe_cancelled.set(maybe_cancelled);
+    });
     let waker = core.task_ref(key).waker();
     let mut cx = Context::from_waker(&waker);
     trace::poll_begins(core, slot, id.0);
@@ -254,14 +263,17 @@ fn run_task(core: &Core, slot: u32, root: Option<&mut dyn PollRoot>) -> Option<P
         (None, Some(root)) => root.poll_root(&mut cx),
         (None, None) => Poll::Ready(()), // a root left over from a finished block_on
     }));
-    core.current_task.set(None);
+    let waits_on = running::running(|r| {
+        r.task.set(None);
+        r.waits_on.get()
+    });
     trace::poll_ends(core);
     match result {
         Ok(Poll::Pending) => {
             let mut tasks = core.tasks.borrow_mut();
             let task = &mut tasks[slot as usize];
             task.cell = cell;
-            task.waits_on = core.waits_on.get();
+            task.waits_on = waits_on;
             // Woken during its poll, or aborted by itself: back on the queue (an aborted
             // task is then finished without being polled).
             if task.aborted || task.state == State::Notified {

@@ -19,6 +19,7 @@ use std::time::Instant;
 
 use super::counters::Counters;
 use super::run_queue::RunQueue;
+use super::running;
 use super::task::cell::{BoxedTask, Task};
 use super::task::inject::{self, Remote};
 use super::task::key::TaskKey;
@@ -27,7 +28,6 @@ use super::task::state::State;
 use super::task::waker::TaskRef;
 use super::task::Id;
 use super::trace::{self, Recorder};
-use super::BUDGET;
 use crate::reactor::registration::Registration;
 use crate::reactor::Reactor;
 use crate::time::timers::Timers;
@@ -50,20 +50,6 @@ pub(crate) struct Core {
     pub(crate) reactor: Rc<Reactor>,
     /// Inject queue and unparker, for wakes from other threads.
     pub(crate) remote: Arc<Remote>,
-    /// The task being polled, for cancellation points and `task::cancelling()`. (Not to be
-    /// confused with [`current`], the loop running on this thread.)
-    pub(crate) current_task: Cell<Option<TaskKey>>,
-    /// How many more cancellation points the current task may pass before it must yield.
-    pub(crate) budget: Cell<u32>,
-    /// What the current task's latest cancellation point waits on; `run_task` files it in
-    /// the task's entry after the poll (for `runtime::tasks()`), so a cancellation point
-    /// need not look the task up.
-    pub(crate) waits_on: Cell<&'static str>,
-    /// The current task may have an undelivered cancel request: set from its entry when its
-    /// poll begins, and by every request added during the poll (to any task: see
-    /// [`Core::request_added`]). Only when it is set does a cancellation point look at the
-    /// task's entry; a request is never missed, since none can appear without setting it.
-    pub(crate) maybe_cancelled: Cell<bool>,
     /// Cancel requests delivered so far (all tasks): `select!` compares it before and after
     /// polling a branch to notice a cancellation that a refusing pattern would swallow.
     pub(crate) cancels_delivered: Cell<u64>,
@@ -104,6 +90,7 @@ thread_local! {
 }
 
 /// Runs `f` with the loop running on this thread, if any.
+#[inline]
 pub(crate) fn with_current<R>(f: impl FnOnce(&Rc<Core>) -> R) -> Option<R> {
     CURRENT
         .try_with(|current| current.borrow().as_ref().map(f))
@@ -124,25 +111,34 @@ pub(crate) fn expect_current<R>(what: &str, f: impl FnOnce(&Rc<Core>) -> R) -> R
     })
 }
 
-/// Makes `core` the current loop until the guard is dropped (restoring what was there).
+/// Makes `core` the current loop until the guard is dropped (restoring what was there,
+/// with the running task of the loop that was current: `runtime/running.rs`).
 pub(crate) fn enter(core: Rc<Core>) -> EnterGuard {
     let previous = CURRENT.with(|current| current.replace(Some(core)));
-    EnterGuard { previous }
+    EnterGuard {
+        previous,
+        running: Some(running::save_and_clear()),
+    }
 }
 
 pub(crate) struct EnterGuard {
     previous: Option<Rc<Core>>,
+    running: Option<running::Saved>,
 }
 
 impl Drop for EnterGuard {
     fn drop(&mut self) {
         let previous = self.previous.take();
         let _ = CURRENT.try_with(|current| current.replace(previous));
+        if let Some(saved) = self.running.take() {
+            running::restore(saved);
+        }
     }
 }
 
 /// The waker's fast path: if `task` belongs to the loop running on this thread, schedule it
 /// here and return `true`; otherwise the waker takes the cross-thread path.
+#[inline]
 pub(crate) fn schedule_local(task: TaskRef) -> bool {
     with_current(|core| {
         if core.id != task.runtime {
@@ -177,10 +173,6 @@ impl Core {
             timers: Rc::new(Timers::new()),
             reactor: Rc::new(reactor),
             remote,
-            current_task: Cell::new(None),
-            budget: Cell::new(BUDGET),
-            waits_on: Cell::new(""),
-            maybe_cancelled: Cell::new(false),
             cancels_delivered: Cell::new(0),
             requests_taken: Cell::new(0),
             ran_since_io: Cell::new(0),
@@ -237,13 +229,6 @@ impl Core {
             State::Running => task.state = State::Notified,
             State::Scheduled | State::Notified | State::Finished => {}
         }
-    }
-
-    /// A cancel request was added to some task's `undelivered` (or given back, or lent):
-    /// the task being polled, if it is that one, must look at its entry at its next
-    /// cancellation point. Every place that raises `undelivered` calls this.
-    pub(crate) fn request_added(&self) {
-        self.maybe_cancelled.set(true);
     }
 
     /// The address of the task `key` in this loop, for making its waker.

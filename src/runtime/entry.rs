@@ -265,7 +265,7 @@ impl Runtime {
                 (key, task.id.0)
             })
             .collect();
-        core.request_added();
+        super::running::request_added();
         for (key, id) in live {
             trace::cancel_requested(core, id);
             core.schedule(key);
@@ -356,7 +356,7 @@ struct RootEntry<'a> {
 impl Drop for RootEntry<'_> {
     fn drop(&mut self) {
         let core = self.core;
-        core.current_task.set(None);
+        super::running::running(|r| r.task.set(None));
         core.run_queue
             .borrow_mut()
             .retain(|&queued| queued != self.slot);

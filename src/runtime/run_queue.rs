@@ -47,6 +47,7 @@ impl RunQueue {
     }
 
     /// Queues `slot` at the back.
+    #[inline]
     pub(crate) fn push_back(&mut self, slot: u32) {
         if self.tail == PAGE || self.pages.is_empty() {
             let page = self.spare.pop().unwrap_or_else(|| Box::new([0; PAGE]));
@@ -61,6 +62,7 @@ impl RunQueue {
     }
 
     /// Takes the slot at the front.
+    #[inline]
     pub(crate) fn pop_front(&mut self) -> Option<u32> {
         if self.len == 0 {
             return None;
@@ -81,10 +83,12 @@ impl RunQueue {
         Some(slot)
     }
 
+    #[inline]
     pub(crate) fn len(&self) -> usize {
         self.len
     }
 
+    #[inline]
     pub(crate) fn is_empty(&self) -> bool {
         self.len == 0
     }

@@ -18,6 +18,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::runtime::context::{self, Core};
+use crate::runtime::running::{self, running};
 use crate::runtime::task::cell::CancelState;
 use crate::runtime::task::key::TaskKey;
 
@@ -71,63 +72,79 @@ pub fn is_cancelled(err: &io::Error) -> bool {
 /// wait for, for `runtime::tasks()`.
 ///
 /// The common path (no request added to any task during this poll, none pending when it
-/// began: `Core::maybe_cancelled` clear) reads a few `Cell`s and never borrows the slab.
+/// began: `maybe_cancelled` clear, budget left) reads and writes a few cells of the running
+/// task's thread-local (`runtime/running.rs`) and never touches the loop's `Core`.
+#[inline]
 pub(crate) fn poll_proceed(
     cx: &mut Context<'_>,
     waits_on: &'static str,
 ) -> Poll<Result<(), Cancelled>> {
-    context::with_current(|core| {
-        let Some(task) = core.current_task.get() else {
+    running(|r| {
+        let Some(task) = r.task.get() else {
             return Poll::Ready(Ok(())); // polled outside any task: nothing to deliver
         };
-        core.waits_on.set(waits_on);
-        if core.maybe_cancelled.get() && take_cancel(core, task, waits_on) {
+        r.waits_on.set(waits_on);
+        if r.maybe_cancelled.get() && take_cancel(task, waits_on) {
             return Poll::Ready(Err(Cancelled));
         }
-        match core.budget.get() {
-            0 => {
-                core.deferred.borrow_mut().push(cx.waker().clone());
-                // Woken by the loop at the start of its next turn, after timers and I/O.
-                Poll::Pending
-            }
+        match r.budget.get() {
+            0 => out_of_budget(cx),
             n => {
-                core.budget.set(n - 1);
+                r.budget.set(n - 1);
                 Poll::Ready(Ok(()))
             }
         }
     })
-    .unwrap_or(Poll::Ready(Ok(())))
+}
+
+/// The task has spent its budget: it yields, to be woken in the next turn.
+#[cold]
+#[inline(never)]
+fn out_of_budget(cx: &mut Context<'_>) -> Poll<Result<(), Cancelled>> {
+    let deferred = context::with_current(|core| {
+        core.deferred.borrow_mut().push(cx.waker().clone());
+    });
+    match deferred {
+        // Woken by the loop at the start of its next turn, after timers and I/O.
+        Some(()) => Poll::Pending,
+        None => Poll::Ready(Ok(())), // no loop current: nobody to yield to
+    }
 }
 
 /// Step 1 of `poll_proceed` alone (no budget): consumes one undelivered request, if any.
 pub(crate) fn poll_cancelled(waits_on: &'static str) -> Result<(), Cancelled> {
-    let taken = context::with_current(|core| {
-        let task = core.current_task.get()?;
-        core.waits_on.set(waits_on);
-        Some(core.maybe_cancelled.get() && take_cancel(core, task, waits_on))
+    let taken = running(|r| {
+        let task = r.task.get()?;
+        r.waits_on.set(waits_on);
+        Some(r.maybe_cancelled.get() && take_cancel(task, waits_on))
     });
     match taken {
-        Some(Some(true)) => Err(Cancelled),
+        Some(true) => Err(Cancelled),
         _ => Ok(()),
     }
 }
 
 /// A request delivered here, as `Err(Cancelled)`.
-fn take_cancel(core: &Core, task: TaskKey, waits_on: &'static str) -> bool {
-    let Some(id) = take_request(core, task, waits_on) else {
-        return false;
-    };
-    core.cancels_delivered.set(core.cancels_delivered.get() + 1);
-    crate::runtime::trace::cancel_delivered(core, id, waits_on);
-    true
+#[cold]
+#[inline(never)]
+fn take_cancel(task: TaskKey, waits_on: &'static str) -> bool {
+    context::with_current(|core| {
+        let Some(id) = take_request(core, task, waits_on) else {
+            return false;
+        };
+        core.cancels_delivered.set(core.cancels_delivered.get() + 1);
+        crate::runtime::trace::cancel_delivered(core, id, waits_on);
+        true
+    })
+    .unwrap_or(false)
 }
 
 /// Consumes one undelivered request of the task `key` (the current task) unless it is
 /// inside `shield`, and counts it in `requests_taken`; records what the task waits on
-/// either way (in `Core::waits_on`, which `run_task` files after the poll). Returns the
-/// task's id if a request was taken.
+/// either way (in the running task's cells, which `run_task` files after the poll).
+/// Returns the task's id if a request was taken.
 fn take_request(core: &Core, key: TaskKey, waits_on: &'static str) -> Option<u64> {
-    core.waits_on.set(waits_on);
+    running(|r| r.waits_on.set(waits_on));
     let mut tasks = core.tasks.borrow_mut();
     let task = tasks.get_mut(key)?;
     let cancel = &mut task.cancel;
@@ -143,18 +160,16 @@ fn take_request(core: &Core, key: TaskKey, waits_on: &'static str) -> Option<u64
 /// `JoinHandle` passes it to the task it awaits, `gather` and `as_completed` to each of
 /// their children. Counted as delivered by whoever finally takes it, not here.
 pub(crate) fn take_request_to_pass_on(waits_on: &'static str) -> bool {
-    context::with_current(|core| {
-        core.current_task
-            .get()
-            .is_some_and(|task| take_request(core, task, waits_on).is_some())
-    })
-    .unwrap_or(false)
+    let Some(task) = current_task() else {
+        return false;
+    };
+    context::with_current(|core| take_request(core, task, waits_on).is_some()).unwrap_or(false)
 }
 
 /// Which task is being polled now: a composite future that took a request remembers it,
 /// to give the request back only to that task.
 pub(crate) fn current_task() -> Option<TaskKey> {
-    context::with_current(|core| core.current_task.get()).flatten()
+    running::current_task()
 }
 
 /// Gives a request taken with [`take_request_to_pass_on`] back to `owner`, if `owner` is
@@ -278,21 +293,21 @@ pub fn __redeliver_cancel() {
 }
 
 /// One more undelivered request for the current task (its cancel state is `c`), which its
-/// next cancellation point must see (`Core::request_added`).
+/// next cancellation point must see (`running::request_added`).
 fn add_undelivered(c: &mut CancelState) {
     c.undelivered = c.undelivered.saturating_add(1);
 }
 
 /// Applies `f` to the current task's cancel state; `None` outside a task. Whatever `f`
-/// does, the task's next cancellation point looks at its entry (`Core::request_added`):
+/// does, the task's next cancellation point looks at its entry (`running::request_added`):
 /// `f` may have added a request.
 fn with_cancel_state<R>(f: impl FnOnce(&mut CancelState) -> R) -> Option<R> {
+    let key = current_task()?;
     context::with_current(|core| {
-        let key = core.current_task.get()?;
         let mut tasks = core.tasks.borrow_mut();
         let result = tasks.get_mut(key).map(|task| f(&mut task.cancel));
         drop(tasks);
-        core.request_added();
+        running::request_added();
         result
     })
     .flatten()

@@ -103,7 +103,7 @@ impl<T> JoinHandle<T> {
         });
         match (requested, &self.core) {
             (Some(true), Some(core)) => {
-                core.request_added();
+                crate::runtime::running::request_added();
                 crate::runtime::trace::cancel_requested(core, self.id.0);
                 // Wake it so the request is delivered now, not whenever it would have woken.
                 core.schedule(self.key);
