@@ -23,68 +23,33 @@
 
 mod flags_common;
 
-use std::path::Path;
 use std::process::ExitCode;
 use std::rc::Rc;
 
-use flags_common::concurrent::async_main;
-use flags_common::fetch::{get_flag, FetchError, GetError, Outcome};
-use flagsite::common::{save_flag, Program, Status};
-use oneloop::http::Client;
-use oneloop::sync::Semaphore;
+use flags_common::concurrent::{async_main, Shared};
+use flags_common::fetch::{fetch_failed, flag_saved, get_flag, FetchError, GetError, Outcome};
+use flagsite::common::{save_flag, Program};
 
-/// Downloads the flag of `cc` into `dest_dir` as `{cc}.gif`, the request inside a permit
-/// of `semaphore`; says how it ended (`{cc} OK`, `{cc} not found`) when `verbose`.
-async fn download_one(
-    client: Client,
-    cc: String,
-    base_url: Rc<str>,
-    semaphore: Rc<Semaphore>,
-    verbose: bool,
-    dest_dir: Rc<Path>,
-) -> Result<Outcome, FetchError> {
+/// Downloads the flag of `cc` into `shared.dest_dir` as `{cc}.gif`, the request inside a
+/// permit of `shared.semaphore`; says how it ended (`{cc} OK`, `{cc} not found`) when
+/// `shared.verbose`.
+async fn download_one(cc: String, shared: Rc<Shared>) -> Result<Outcome, FetchError> {
     // The semaphore as a guard (the book's `async with semaphore`): the permit is held
     // for the request and its body, and released when `image` is computed.
-    let image = match semaphore.acquire().await {
-        Ok(_permit) => get_flag(&client, &base_url, &cc).await,
+    let image = match shared.semaphore.acquire().await {
+        Ok(_permit) => get_flag(&shared.client, &shared.base_url, &cc).await,
         // `acquire` fails only when this task is cancelled while it waits.
-        Err(_cancelled) => {
-            return Ok(Outcome {
-                status: Status::Cancelled,
-                cc,
-            })
-        }
+        Err(_cancelled) => Err(GetError::Cancelled),
     };
-    let (status, msg) = match image {
-        Err(GetError::NotFound) => (Status::NotFound, "not found"),
-        Err(GetError::Http(e)) if e.is_cancelled() => {
-            return Ok(Outcome {
-                status: Status::Cancelled,
-                cc,
-            });
-        }
-        Err(e) => {
-            return Err(FetchError {
-                country_code: cc,
-                cause: e.to_string(),
-            })
-        }
-        Ok(image) => {
-            // Blocking, as in the book: a few kilobytes to the page cache.
-            let filename = format!("{}.gif", cc.to_lowercase());
-            if let Err(e) = save_flag(&dest_dir, &filename, &image) {
-                return Err(FetchError {
-                    country_code: cc,
-                    cause: format!("cannot save {filename}: {e}"),
-                });
-            }
-            (Status::Ok, "OK")
-        }
+    let image = match image {
+        Ok(image) => image,
+        Err(e) => return fetch_failed(cc, e, shared.verbose),
     };
-    if verbose {
-        println!("{cc} {msg}");
-    }
-    Ok(Outcome { status, cc })
+    // Blocking, as in the book: a few kilobytes to the page cache.
+    let filename = format!("{}.gif", cc.to_lowercase());
+    let saved = save_flag(&shared.dest_dir, &filename, &image)
+        .map_err(|e| format!("cannot save {filename}: {e}"));
+    flag_saved(cc, saved, shared.verbose)
 }
 
 fn main() -> ExitCode {

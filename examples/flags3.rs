@@ -21,16 +21,16 @@
 
 mod flags_common;
 
-use std::path::Path;
 use std::process::ExitCode;
 use std::rc::Rc;
 
-use flags_common::concurrent::async_main;
-use flags_common::fetch::{get_flag, refusal, FetchError, GetError, Outcome};
-use flagsite::common::{country_filename, save_flag, Program, Status};
+use flags_common::concurrent::{async_main, Shared};
+use flags_common::fetch::{
+    fetch_failed, flag_saved, get_flag, refusal, FetchError, GetError, Outcome,
+};
+use flagsite::common::{country_filename, save_flag, Program};
 use flagsite::site::country_from_metadata;
 use oneloop::http::Client;
-use oneloop::sync::Semaphore;
 
 /// The name of the country `cc` (the `"country"` of `{base_url}/{cc}/metadata.json`), or
 /// why there is none.
@@ -44,76 +44,38 @@ async fn get_country(client: &Client, base_url: &str, cc: &str) -> Result<String
 }
 
 /// Downloads the flag of `cc` and its country's name, each request inside a permit of
-/// `semaphore`, and saves the flag in `dest_dir` as `{Country_Name}-{CC}.gif` on a thread
-/// of the pool; says how it ended (`{cc} OK`, `{cc} not found`) when `verbose`.
-async fn download_one(
-    client: Client,
-    cc: String,
-    base_url: Rc<str>,
-    semaphore: Rc<Semaphore>,
-    verbose: bool,
-    dest_dir: Rc<Path>,
-) -> Result<Outcome, FetchError> {
+/// `shared.semaphore`, and saves the flag in `shared.dest_dir` as `{Country_Name}-{CC}.gif`
+/// on a thread of the pool; says how it ended (`{cc} OK`, `{cc} not found`) when
+/// `shared.verbose`.
+async fn download_one(cc: String, shared: Rc<Shared>) -> Result<Outcome, FetchError> {
     // Each request holds a permit only while it runs (the book's two `async with
     // semaphore` blocks): between them the permit goes to whoever waits. `acquire` fails
-    // only when this task is cancelled while it waits.
+    // only when this task is cancelled while it waits (`GetError::Cancelled`).
     let fetched = async {
         let image = {
-            let _permit = semaphore.acquire().await.map_err(|_| GetError::Cancelled)?;
-            get_flag(&client, &base_url, &cc).await?
+            let _permit = shared.semaphore.acquire().await?;
+            get_flag(&shared.client, &shared.base_url, &cc).await?
         };
         let country = {
-            let _permit = semaphore.acquire().await.map_err(|_| GetError::Cancelled)?;
-            get_country(&client, &base_url, &cc).await?
+            let _permit = shared.semaphore.acquire().await?;
+            get_country(&shared.client, &shared.base_url, &cc).await?
         };
         Ok((image, country))
     };
-    let (status, msg) = match fetched.await {
-        Err(GetError::NotFound) => (Status::NotFound, "not found"),
-        Err(GetError::Cancelled) => {
-            return Ok(Outcome {
-                status: Status::Cancelled,
-                cc,
-            })
-        }
-        Err(GetError::Http(e)) if e.is_cancelled() => {
-            return Ok(Outcome {
-                status: Status::Cancelled,
-                cc,
-            });
-        }
-        Err(e) => {
-            return Err(FetchError {
-                country_code: cc,
-                cause: e.to_string(),
-            })
-        }
-        Ok((image, country)) => {
-            let filename = country_filename(&country, &cc);
-            let dir = dest_dir.to_path_buf();
-            let name = filename.clone();
-            let write = oneloop::task::spawn_blocking(move || save_flag(&dir, &name, &image));
-            match oneloop::task::shield(write).await {
-                Ok(Ok(())) => (Status::Ok, "OK"),
-                Ok(Err(e)) => {
-                    return Err(FetchError {
-                        country_code: cc,
-                        cause: format!("cannot save {filename}: {e}"),
-                    })
-                }
-                Err(join_error) => {
-                    return Err(FetchError {
-                        country_code: cc,
-                        cause: format!("the write of {filename} failed: {join_error}"),
-                    })
-                }
-            }
-        }
+    let (image, country) = match fetched.await {
+        Ok(fetched) => fetched,
+        Err(e) => return fetch_failed(cc, e, shared.verbose),
     };
-    if verbose {
-        println!("{cc} {msg}");
-    }
-    Ok(Outcome { status, cc })
+    let filename = country_filename(&country, &cc);
+    let dir = shared.dest_dir.clone();
+    let name = filename.clone();
+    let write = oneloop::task::spawn_blocking(move || save_flag(&dir, &name, &image));
+    let saved = match oneloop::task::shield(write).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(e)) => Err(format!("cannot save {filename}: {e}")),
+        Err(join_error) => Err(format!("the write of {filename} failed: {join_error}")),
+    };
+    flag_saved(cc, saved, shared.verbose)
 }
 
 fn main() -> ExitCode {

@@ -4,20 +4,19 @@
 //!
 //! The two programs differ only in how one code is downloaded, so each passes its own
 //! `download_one` here, as the book's `flags2_common.main` is given each program's
-//! `download_many`. A `download_one` is any `async fn` with this parameter list:
+//! `download_many`. A `download_one` is any `async fn` of this shape:
 //!
 //! ```text
-//! async fn download_one(client: Client, cc: String, base_url: Rc<str>,
-//!     semaphore: Rc<Semaphore>, verbose: bool, dest_dir: Rc<Path>)
-//!     -> Result<Outcome, FetchError>
+//! async fn download_one(cc: String, shared: Rc<Shared>) -> Result<Outcome, FetchError>
 //! ```
 //!
-//! It takes a permit of `semaphore` around each request, prints `{cc} {msg}` when
-//! `verbose`, and returns `Outcome { status: Status::Cancelled, .. }` when its task is
-//! cancelled: the rest (errors, the tasks that never started, Ctrl-C) is counted here.
+//! where [`Shared`] holds the book's other arguments (`client`, `base_url`, `semaphore`,
+//! `verbose`) and the download folder. It takes a permit of `semaphore` around each
+//! request, and ends with `fetch_failed` or `flag_saved`: the rest (the errors reported,
+//! the tasks that never started, Ctrl-C) is done here.
 
 use std::future::Future;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::rc::Rc;
 use std::time::{Duration, Instant};
@@ -34,6 +33,22 @@ use super::{args_or_exit, source, CtrlC, Progress, TaskList, EXIT_INTERRUPTED};
 /// How long one request may take, body included, before it counts as an error.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
+/// What every `download_one` of a run is given besides its code (the book passes them one
+/// by one): one `Rc` of it, cloned into each task.
+pub struct Shared {
+    /// One client for every request; its pool may open as many connections to the site
+    /// as the semaphore lets requests through, and no more are needed.
+    pub client: Client,
+    /// The URL the flags are under (`{base_url}/{cc}/{cc}.gif`).
+    pub base_url: String,
+    /// A permit for each request in flight: at most `-m N` at once.
+    pub semaphore: Semaphore,
+    /// `-v`: say how each code ended.
+    pub verbose: bool,
+    /// Where the flags are saved.
+    pub dest_dir: PathBuf,
+}
+
 /// Downloads `cc_list` with at most `concur_req` requests at once, each code by
 /// `download_one` in a task of its own. Returns the counts and whether Ctrl-C cut the run
 /// short.
@@ -46,32 +61,27 @@ pub async fn downloader_coro<D, F>(
     dest_dir: &Path,
 ) -> (Counter, bool)
 where
-    D: Fn(Client, String, Rc<str>, Rc<Semaphore>, bool, Rc<Path>) -> F,
+    D: Fn(String, Rc<Shared>) -> F,
     F: Future<Output = Result<Outcome, FetchError>> + 'static,
 {
     let mut counter = Counter::default();
-    let semaphore = Rc::new(Semaphore::new(concur_req));
-    // One client for every request; its pool may open as many connections to the site
-    // as the semaphore lets requests through, and no more are needed.
-    let client = Client::builder()
-        .max_connections_per_host(concur_req)
-        .timeout(TIMEOUT)
-        .build();
-    let (base_url, dest_dir): (Rc<str>, Rc<Path>) = (base_url.into(), dest_dir.into());
+    let shared = Rc::new(Shared {
+        client: Client::builder()
+            .max_connections_per_host(concur_req)
+            .timeout(TIMEOUT)
+            .build(),
+        base_url: base_url.to_string(),
+        semaphore: Semaphore::new(concur_req),
+        verbose,
+        dest_dir: dest_dir.to_path_buf(),
+    });
     let tasks = TaskList::new();
     // Before the downloads are spawned, so SIGINT is ours before the first request.
     let ctrl_c = CtrlC::watch(tasks.clone());
     let to_do: Vec<_> = cc_list
         .iter()
         .map(|cc| {
-            let task = tasks.spawn(download_one(
-                client.clone(),
-                cc.clone(),
-                Rc::clone(&base_url),
-                Rc::clone(&semaphore),
-                verbose,
-                Rc::clone(&dest_dir),
-            ));
+            let task = tasks.spawn(download_one(cc.clone(), Rc::clone(&shared)));
             let cc = cc.clone();
             async move { (cc, task.await) }
         })
@@ -111,7 +121,7 @@ where
 /// after Ctrl-C (the report is still printed), 1 if a code went uncounted.
 pub async fn async_main<D, F>(program: Program, download_one: D) -> ExitCode
 where
-    D: Fn(Client, String, Rc<str>, Rc<Semaphore>, bool, Rc<Path>) -> F,
+    D: Fn(String, Rc<Shared>) -> F,
     F: Future<Output = Result<Outcome, FetchError>> + 'static,
 {
     let args = args_or_exit(program);
