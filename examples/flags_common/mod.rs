@@ -1,10 +1,15 @@
 //! The asynchronous part the flag downloaders (`flags`, `flags2`, `flags3`) share, beside
-//! the synchronous part in `flagsite::common` (command line, reports, `save_flag`): where
-//! to download from, the progress bar, and a list of tasks that Ctrl-C can cancel.
+//! the synchronous part in `flagsite::common` (command line, reports, `save_flag`): here,
+//! where to download from, the progress bar, and a list of tasks that Ctrl-C can cancel;
+//! in `fetch.rs`, `get_flag` and its errors; in `concurrent.rs`, the driver `flags2` and
+//! `flags3` run with their own `download_one` (`downloader_coro`, `async_main`).
 //!
-//! Each example includes this file with `mod flags_common;` and uses what it needs.
+//! Each example includes this folder with `mod flags_common;` and uses what it needs.
 
 #![allow(dead_code)] // `flags` uses less of this than `flags2` and `flags3` do.
+
+pub mod concurrent;
+pub mod fetch;
 
 use std::cell::{Cell, RefCell};
 use std::future::{poll_fn, Future};
