@@ -109,6 +109,7 @@ pub(crate) fn turn(
     let io_due = deadline != Some(started) || core.ran_since_io.get() >= MAX_TASKS_PER_TURN;
     let events = if io_due {
         core.ran_since_io.set(0);
+        bump(&core.counters.io_polls, 1);
         core.reactor.poll(deadline, &mut wakers)?
     } else {
         0

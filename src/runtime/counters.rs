@@ -17,6 +17,8 @@ pub(crate) struct Counters {
     pub(crate) timers_fired: Cell<u64>,
     /// I/O readiness events received.
     pub(crate) io_events: Cell<u64>,
+    /// Polls of the reactor (turns that skipped it are not counted).
+    pub(crate) io_polls: Cell<u64>,
     /// Wakes taken from the inject queue.
     pub(crate) remote_wakes: Cell<u64>,
 }

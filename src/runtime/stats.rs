@@ -37,6 +37,10 @@ pub struct Stats {
     pub timers_pending: u64,
     /// I/O readiness events received so far.
     pub io_events: u64,
+    /// Times the loop polled the reactor for I/O readiness. A turn that may block always
+    /// does; one that will not (tasks are ready) does only once 128 task polls have passed
+    /// since the last time, so this grows slower than `turns` while tasks keep each other busy.
+    pub io_polls: u64,
     /// I/O sources registered now.
     pub io_sources: u64,
     /// Wakes that came from other threads through the inject queue.
@@ -72,6 +76,7 @@ pub fn stats() -> Stats {
         timers_fired: c.timers_fired.get(),
         timers_pending,
         io_events: c.io_events.get(),
+        io_polls: c.io_polls.get(),
         io_sources: core.reactor.len() as u64,
         remote_wakes: c.remote_wakes.get(),
         run_queue,
