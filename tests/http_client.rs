@@ -272,6 +272,110 @@ fn a_pooled_connection_closed_by_the_server_is_not_a_failure() {
 }
 
 #[test]
+fn a_close_the_loop_has_not_heard_of_yet_fails_no_request() {
+    // A server on a thread of its own: it answers one request per connection with
+    // keep-alive, then, when told to, closes that connection while the client's loop is
+    // blocked and cannot poll its reactor. The pooled connection is then dead, and only the
+    // kernel knows: a POST must find that out before sending (it is never sent twice), a
+    // GET may send and be retried on a new connection. Either way, no request fails.
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (close_tx, close_rx) = std::sync::mpsc::channel::<()>();
+    let (closed_tx, closed_rx) = std::sync::mpsc::channel::<()>();
+    let server = std::thread::spawn(move || {
+        let mut requests = Vec::new();
+        listener.set_nonblocking(true).unwrap();
+        for _ in 0..4 {
+            let Some(mut stream) = accept_within(&listener, testkit::limit()) else {
+                break; // the client gave up (its failure is the test's)
+            };
+            stream.set_nonblocking(false).unwrap();
+            stream.set_read_timeout(Some(testkit::limit())).unwrap();
+            let Some(request) = read_std_request(&mut stream) else {
+                continue; // the dead connection of a retried GET: nothing to answer
+            };
+            requests.push(request);
+            std::io::Write::write_all(
+                &mut stream,
+                b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok",
+            )
+            .unwrap();
+            if close_rx.recv().is_err() {
+                break;
+            }
+            drop(stream);
+            closed_tx.send(()).unwrap();
+        }
+        requests
+    });
+    let url = format!("http://{addr}/");
+    run(move || async move {
+        let client = Client::new();
+        for method in ["GET", "POST", "GET", "POST"] {
+            let request = match method {
+                "POST" => client.request(method, &url).body("x"),
+                _ => client.request(method, &url),
+            };
+            let resp = bounded("request", request.send()).await.unwrap();
+            assert_eq!(resp.text().await.unwrap(), "ok", "{method}");
+            // The answer is read and the connection idle in the pool. The server closes it
+            // while this thread blocks: the FIN arrives, no reactor poll sees it.
+            close_tx.send(()).unwrap();
+            closed_rx.recv_timeout(testkit::limit()).unwrap();
+            // (Time for the FIN to cross the loopback; the loop still does not poll.)
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        drop(close_tx);
+    });
+    let requests = server.join().unwrap();
+    assert_eq!(
+        requests,
+        ["GET", "POST", "GET", "POST"],
+        "each request reached the server once, each on a new connection"
+    );
+}
+
+/// The next connection to a non-blocking `listener`, or `None` after `limit`.
+fn accept_within(listener: &std::net::TcpListener, limit: Duration) -> Option<std::net::TcpStream> {
+    let deadline = std::time::Instant::now() + limit;
+    while std::time::Instant::now() < deadline {
+        match listener.accept() {
+            Ok((stream, _)) => return Some(stream),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                std::thread::sleep(Duration::from_millis(1));
+            }
+            Err(e) => panic!("accept: {e}"),
+        }
+    }
+    None
+}
+
+/// Reads one request's head and its `Content-Length` body from a blocking stream; returns
+/// its method, or `None` if the connection closed first.
+fn read_std_request(stream: &mut std::net::TcpStream) -> Option<String> {
+    let mut data = Vec::new();
+    let mut byte = [0u8; 1];
+    while !data.ends_with(b"\r\n\r\n") {
+        match std::io::Read::read(stream, &mut byte) {
+            Ok(1) => data.push(byte[0]),
+            _ => return None,
+        }
+    }
+    let head = String::from_utf8(data).ok()?;
+    let length = head
+        .lines()
+        .find_map(|line| {
+            let (name, value) = line.split_once(':')?;
+            name.eq_ignore_ascii_case("content-length")
+                .then(|| value.trim().parse::<usize>().ok())?
+        })
+        .unwrap_or(0);
+    let mut body = vec![0u8; length];
+    std::io::Read::read_exact(stream, &mut body).ok()?;
+    Some(head.split(' ').next()?.to_string())
+}
+
+#[test]
 fn a_cancelled_request_reports_it_and_its_connection_is_not_reused() {
     run(|| async {
         // Answers with a head and half a body, then waits for ever on that connection;

@@ -124,13 +124,21 @@ impl Conn {
 
     /// Whether an idle connection can carry another request: nothing unread is buffered and
     /// the server has neither closed it nor sent anything unasked (a peek, which does not
-    /// wait and does not consume).
-    pub(crate) fn is_reusable(&self) -> bool {
+    /// wait and does not consume). `ask_kernel`: always peek (one system call); otherwise
+    /// peek only if the reactor has seen the socket readable since its last read, and
+    /// trust it if not (a close that arrived since the loop last polled its reactor is then
+    /// missed, and the request fails: only for a request that can be retried).
+    pub(crate) fn is_reusable(&self, ask_kernel: bool) -> bool {
         if self.end > self.start {
             return false;
         }
         let mut probe = [0u8; 1];
-        match self.stream.peek_now(&mut probe) {
+        let peeked = if ask_kernel {
+            self.stream.peek_now(&mut probe)
+        } else {
+            self.stream.peek_if_ready(&mut probe)
+        };
+        match peeked {
             Err(e) => e.kind() == io::ErrorKind::WouldBlock,
             Ok(_) => false, // 0: closed; more: bytes nobody asked for
         }

@@ -362,7 +362,7 @@ impl Client {
         let checkout = self
             .inner
             .pool
-            .checkout(&url.host, url.port)
+            .checkout(&url.host, url.port, is_idempotent(&req.method))
             .await
             .map_err(|_| Error::cancelled())?;
         let slot = checkout.slot;

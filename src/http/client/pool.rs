@@ -72,10 +72,14 @@ impl Pool {
 
     /// Waits (FIFO) for a slot to `host:port`, then hands over the freshest live idle
     /// connection, if any. `Err` only if the task was cancelled while it waited.
+    /// `retriable`: the request will be sent again on a new connection if the idle one
+    /// turns out dead before any answer, so an idle connection is checked without a system
+    /// call (see [`Conn::is_reusable`]); otherwise the kernel is asked.
     pub(crate) async fn checkout(
         &self,
         host: &str,
         port: u16,
+        retriable: bool,
     ) -> Result<Checkout, crate::Cancelled> {
         self.expire();
         let entry = {
@@ -94,7 +98,7 @@ impl Pool {
             .acquire_owned()
             .await
             .map_err(|_| crate::Cancelled)?;
-        let idle = self.take_idle(&entry);
+        let idle = self.take_idle(&entry, retriable);
         Ok(Checkout {
             idle,
             slot: Slot {
@@ -117,10 +121,10 @@ impl Pool {
     }
 
     /// The freshest idle connection still usable; stale and dead ones are closed.
-    fn take_idle(&self, host: &Host) -> Option<Conn> {
+    fn take_idle(&self, host: &Host, retriable: bool) -> Option<Conn> {
         let mut idle = host.idle.borrow_mut();
         while let Some((conn, since)) = idle.pop() {
-            if since.elapsed() < self.idle_timeout && conn.is_reusable() {
+            if since.elapsed() < self.idle_timeout && conn.is_reusable(!retriable) {
                 return Some(conn);
             }
             // Dropped here: closed.

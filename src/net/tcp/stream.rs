@@ -239,6 +239,18 @@ impl TcpStream {
         self.inner.peek(buf)
     }
 
+    /// [`peek_now`](Self::peek_now), but only if the reactor has seen read readiness (data,
+    /// the peer's FIN, an error) that no `WouldBlock` has cleared since: otherwise
+    /// `WouldBlock` at once, without a system call. A stream whose last read came back short
+    /// has had its data bit cleared, so this costs nothing until an event arrives — but an
+    /// event is only seen when the loop polls its reactor, so a FIN that arrived since then
+    /// goes unnoticed.
+    #[cfg_attr(not(feature = "http"), allow(dead_code))]
+    pub(crate) fn peek_if_ready(&self, buf: &mut [u8]) -> io::Result<usize> {
+        self.registration
+            .try_io(Direction::Read, || self.inner.peek(buf))
+    }
+
     pub(crate) fn shutdown_write(&self) -> io::Result<()> {
         match self.inner.shutdown(Shutdown::Write) {
             // Already shut down, or the peer is gone: either way, nothing more will be sent.
