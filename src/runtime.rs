@@ -174,14 +174,18 @@ pub(crate) fn turn(
     invariants::check(core);
     if let Some(traced_start) = traced_start {
         eprintln!(
-            "[oneloop] turn {}: waited {:.1?} (timeout {}), {} I/O events, {fired} timers fired, ran {ran} tasks, {} alive",
+            "[oneloop] turn {}: waited {:.1?} (timeout {}), {}, {fired} timers fired, ran {ran} tasks, {} alive",
             core.counters.turns.get(),
             traced_start.elapsed(),
             deadline.map_or("none".into(), |d| format!(
                 "{:?}",
                 d.saturating_duration_since(traced_start)
             )),
-            if io_due { events.to_string() } else { "I/O not polled, 0".into() },
+            if io_due {
+                format!("{events} I/O events")
+            } else {
+                "I/O not polled".into()
+            },
             live_tasks(core),
         );
     }
