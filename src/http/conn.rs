@@ -176,6 +176,20 @@ mod tests {
     use crate::net::TcpListener;
     use std::future::Future;
 
+    /// A write's count may end inside a part, at a boundary, or take everything.
+    #[test]
+    fn advance_drops_what_a_write_took_across_parts() {
+        let mut parts: [&[u8]; 3] = [b"head", b"", b"body"];
+        advance(&mut parts, 2);
+        assert_eq!(parts, [&b"ad"[..], b"", b"body"]);
+        advance(&mut parts, 2);
+        assert_eq!(parts, [&b""[..], b"", b"body"]);
+        advance(&mut parts, 3);
+        assert_eq!(parts, [&b""[..], b"", b"y"]);
+        advance(&mut parts, 1);
+        assert!(parts.iter().all(|p| p.is_empty()));
+    }
+
     /// Polls `fill` once: true if it had to wait.
     async fn waits(conn: &mut Conn) -> bool {
         let mut fill = std::pin::pin!(conn.fill());

@@ -233,6 +233,10 @@ impl TcpStream {
 
     /// `poll_write_priv` with one `writev` for all of `bufs`: the same cancellation point,
     /// readiness wait and "short write clears the write readiness" rule.
+    ///
+    /// Unlike std's `send` (`MSG_NOSIGNAL`), `writev` raises SIGPIPE on a connection the
+    /// peer reset; a Rust program ignores SIGPIPE from startup, so the write just fails
+    /// with `BrokenPipe` (tokio's vectored writes are the same `writev`).
     pub(crate) fn poll_write_vectored_priv(
         &self,
         cx: &mut Context<'_>,

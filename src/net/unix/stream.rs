@@ -186,6 +186,9 @@ impl UnixStream {
 
     /// `poll_write_priv` with one `writev` for all of `bufs`: the same cancellation point,
     /// readiness wait and "short write clears the write readiness" rule.
+    ///
+    /// `writev` (like a plain `write`) raises SIGPIPE when the peer has closed; a Rust
+    /// program ignores SIGPIPE from startup, so the write just fails with `BrokenPipe`.
     pub(super) fn poll_write_vectored_priv(
         &self,
         cx: &mut Context<'_>,
