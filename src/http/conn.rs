@@ -10,11 +10,11 @@
 //! one accepted and not yet spoken on, then costs its task and its socket, not 16 KiB.
 
 use std::future::poll_fn;
-use std::io;
+use std::io::{self, IoSlice};
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{ready, Context, Poll};
 
-use crate::io::{AsyncRead, AsyncWriteExt};
+use crate::io::{AsyncRead, AsyncWrite, AsyncWriteExt};
 use crate::net::TcpStream;
 
 /// How much is read from the socket at a time: one system call fills a typical head, or
@@ -122,6 +122,28 @@ impl Conn {
         self.stream.write_all(data).await
     }
 
+    /// Writes all of `parts`, in order, with vectored writes: one `writev` when the kernel
+    /// takes everything (the usual case), however large the parts, and no copy. The server
+    /// sends a response's head and body this way. A cancellation point.
+    pub(crate) async fn write_all_parts<const N: usize>(
+        &mut self,
+        mut parts: [&[u8]; N],
+    ) -> io::Result<()> {
+        poll_fn(|cx| {
+            while parts.iter().any(|part| !part.is_empty()) {
+                let bufs = parts.map(IoSlice::new);
+                // Pending: the reactor wakes us when the socket is writable again.
+                let n = ready!(Pin::new(&mut self.stream).poll_write_vectored(cx, &bufs))?;
+                if n == 0 {
+                    return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
+                }
+                advance(&mut parts, n);
+            }
+            Poll::Ready(Ok(()))
+        })
+        .await
+    }
+
     /// Whether an idle connection can carry another request: nothing unread is buffered and
     /// the server has neither closed it nor sent anything unasked (a peek, which does not
     /// wait and does not consume). `ask_kernel`: always peek (one system call); otherwise
@@ -145,11 +167,36 @@ impl Conn {
     }
 }
 
+/// Drops the first `n` bytes of `parts`, what a vectored write took; it may end inside a
+/// part. (`IoSlice::advance_slices` would do it, but needs Rust 1.81; the crate supports
+/// 1.80.)
+fn advance(parts: &mut [&[u8]], mut n: usize) {
+    for part in parts.iter_mut() {
+        let taken = n.min(part.len());
+        *part = &part[taken..];
+        n -= taken;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::net::TcpListener;
     use std::future::Future;
+
+    /// A write's count may end inside a part, at a boundary, or take everything.
+    #[test]
+    fn advance_drops_what_a_write_took_across_parts() {
+        let mut parts: [&[u8]; 3] = [b"head", b"", b"body"];
+        advance(&mut parts, 2);
+        assert_eq!(parts, [&b"ad"[..], b"", b"body"]);
+        advance(&mut parts, 2);
+        assert_eq!(parts, [&b""[..], b"", b"body"]);
+        advance(&mut parts, 3);
+        assert_eq!(parts, [&b""[..], b"", b"y"]);
+        advance(&mut parts, 1);
+        assert!(parts.iter().all(|p| p.is_empty()));
+    }
 
     /// Polls `fill` once: true if it had to wait.
     async fn waits(conn: &mut Conn) -> bool {

@@ -162,6 +162,38 @@ impl<W: AsyncWrite + Unpin> AsyncWrite for BufWriter<W> {
         Poll::Ready(Ok(data.len()))
     }
 
+    /// As `poll_write`, with the slices taken together: if they fit behind the buffered
+    /// bytes they are copied in; otherwise the buffer is written out first, and slices that
+    /// could not fit even in an empty buffer go to `inner` in one vectored write, uncopied.
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        let total = bufs
+            .iter()
+            .fold(0usize, |sum, b| sum.saturating_add(b.len()));
+        if this.buf.len().saturating_add(total) > this.capacity {
+            ready!(this.poll_flush_buf(cx))?;
+        }
+        if total >= this.capacity {
+            return Pin::new(&mut this.inner).poll_write_vectored(cx, bufs);
+        }
+        if this.buf.capacity() == 0 {
+            this.buf.reserve_exact(this.capacity);
+        }
+        for b in bufs {
+            this.buf.extend_from_slice(b);
+        }
+        Poll::Ready(Ok(total))
+    }
+
+    /// Always: small slices are gathered in the buffer, whatever `inner` does.
+    fn is_write_vectored(&self) -> bool {
+        true
+    }
+
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
         ready!(this.poll_flush_buf(cx))?;

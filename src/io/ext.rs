@@ -4,7 +4,7 @@
 //! (a socket) is where the cancellation point and the cooperative budget live.
 
 use std::future::{poll_fn, Future};
-use std::io;
+use std::io::{self, IoSlice};
 use std::pin::Pin;
 use std::task::{ready, Poll};
 
@@ -218,6 +218,32 @@ pub trait AsyncWriteExt: AsyncWrite {
         Self: Unpin,
     {
         poll_fn(move |cx| Pin::new(&mut *self).poll_write(cx, buf))
+    }
+
+    /// Writes some of the bytes of `bufs`, in order, returning how many (tokio's
+    /// `write_vectored`): on a socket, one `writev`. On a oneloop socket a cancellation
+    /// point, like `write`: a pending cancel is an error for which [`crate::is_cancelled`]
+    /// is true, and nothing is written. To write everything, loop, dropping what was
+    /// written (a short count can end inside a slice).
+    ///
+    /// ```
+    /// use std::io::IoSlice;
+    /// use oneloop::io::AsyncWriteExt;
+    /// oneloop::run(async {
+    ///     let mut out = Vec::new();
+    ///     let bufs = [IoSlice::new(b"ab"), IoSlice::new(b""), IoSlice::new(b"cd")];
+    ///     assert_eq!(out.write_vectored(&bufs).await.unwrap(), 4);
+    ///     assert_eq!(out, b"abcd");
+    /// });
+    /// ```
+    fn write_vectored<'a, 'b>(
+        &'a mut self,
+        bufs: &'a [IoSlice<'b>],
+    ) -> impl Future<Output = io::Result<usize>> + 'a
+    where
+        Self: Unpin,
+    {
+        poll_fn(move |cx| Pin::new(&mut *self).poll_write_vectored(cx, bufs))
     }
 
     /// Writes all of `buf`. It waits while the peer is not reading (back-pressure); nothing

@@ -110,6 +110,17 @@ macro_rules! write_nowhere {
                 ready!(poll_proceed(cx, "write"))?;
                 Poll::Ready(Ok(buf.len()))
             }
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[io::IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                ready!(poll_proceed(cx, "write"))?;
+                Poll::Ready(Ok(bufs.iter().map(|b| b.len()).sum()))
+            }
+            fn is_write_vectored(&self) -> bool {
+                true
+            }
             fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
                 Poll::Ready(Ok(()))
             }

@@ -5,6 +5,8 @@
 //!
 //! The traits have tokio's shape, except that `poll_read` fills a plain `&mut [u8]` (no
 //! `ReadBuf`): `Ok(0)` means end of stream (or an empty `buf`).
+//! `AsyncWrite` is tokio's, vectored writes included: sockets send a `poll_write_vectored`
+//! with one `writev`, and every wrapper here passes it on.
 //!
 //! **Cancellation.** Every oneloop I/O operation is a cancellation point: a pending cancel
 //! request of the task is delivered as an `io::Error` for which [`crate::is_cancelled`] is
@@ -93,6 +95,51 @@ pub trait AsyncWrite {
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
     /// Flushes and shuts down the write side (a TCP FIN).
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
+
+    /// Writes some of the bytes of `bufs`, in order, returning how many (tokio's
+    /// `poll_write_vectored`): a socket sends them all with one `writev`. A short count can
+    /// end in the middle of a slice.
+    ///
+    /// The default writes only the first non-empty slice, with `poll_write` (and says so
+    /// through [`is_write_vectored`](AsyncWrite::is_write_vectored) being `false`).
+    ///
+    /// ```
+    /// use std::io::IoSlice;
+    /// use std::pin::Pin;
+    /// use oneloop::io::AsyncWrite;
+    ///
+    /// oneloop::run(async {
+    ///     let mut out: Vec<u8> = Vec::new();
+    ///     let bufs = [IoSlice::new(b"head "), IoSlice::new(b"body")];
+    ///     let n = std::future::poll_fn(|cx| Pin::new(&mut out).poll_write_vectored(cx, &bufs))
+    ///         .await
+    ///         .unwrap();
+    ///     assert_eq!((n, out.as_slice()), (9, &b"head body"[..]));
+    /// });
+    /// ```
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let first = bufs
+            .iter()
+            .find(|b| !b.is_empty())
+            .map_or(&[][..], |b| &**b);
+        self.poll_write(cx, first)
+    }
+
+    /// Whether [`poll_write_vectored`](AsyncWrite::poll_write_vectored) writes more than the
+    /// first slice (`true` for sockets, `Vec<u8>` and the wrappers over them; the default
+    /// says `false`).
+    ///
+    /// ```
+    /// use oneloop::io::AsyncWrite;
+    /// assert!(Vec::<u8>::new().is_write_vectored());
+    /// ```
+    fn is_write_vectored(&self) -> bool {
+        false
+    }
 }
 
 /// Reads through an internal buffer (tokio's `AsyncBufRead`).
@@ -172,6 +219,16 @@ macro_rules! deref_async_write {
         fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
             Pin::new(&mut **self).poll_shutdown(cx)
         }
+        fn poll_write_vectored(
+            mut self: Pin<&mut Self>,
+            cx: &mut Context<'_>,
+            bufs: &[io::IoSlice<'_>],
+        ) -> Poll<io::Result<usize>> {
+            Pin::new(&mut **self).poll_write_vectored(cx, bufs)
+        }
+        fn is_write_vectored(&self) -> bool {
+            (**self).is_write_vectored()
+        }
     };
 }
 impl<T: ?Sized + AsyncWrite + Unpin> AsyncWrite for &mut T {
@@ -179,6 +236,31 @@ impl<T: ?Sized + AsyncWrite + Unpin> AsyncWrite for &mut T {
 }
 impl<T: ?Sized + AsyncWrite + Unpin> AsyncWrite for Box<T> {
     deref_async_write!();
+}
+impl<P: DerefMut<Target: AsyncWrite> + Unpin> AsyncWrite for Pin<P> {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().as_mut().poll_write(cx, buf)
+    }
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().as_mut().poll_flush(cx)
+    }
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.get_mut().as_mut().poll_shutdown(cx)
+    }
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.get_mut().as_mut().poll_write_vectored(cx, bufs)
+    }
+    fn is_write_vectored(&self) -> bool {
+        (**self).is_write_vectored()
+    }
 }
 
 impl<T: ?Sized + AsyncBufRead + Unpin> AsyncBufRead for &mut T {
@@ -224,6 +306,17 @@ impl AsyncWrite for Vec<u8> {
     ) -> Poll<io::Result<usize>> {
         self.get_mut().extend_from_slice(buf);
         Poll::Ready(Ok(buf.len()))
+    }
+    /// Appends every slice, as one write.
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        _cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        Poll::Ready(io::Write::write_vectored(self.get_mut(), bufs))
+    }
+    fn is_write_vectored(&self) -> bool {
+        true
     }
     fn poll_flush(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         Poll::Ready(Ok(()))

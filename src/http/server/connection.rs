@@ -162,14 +162,12 @@ where
         let close = !keep_alive
             || shared.stopping.is_set()
             || response.headers.has_token("connection", "close");
-        let (head, body_after) = encode_response(&response, version, close, is_head);
-        let write = timeout_at(Instant::now() + limits.idle_timeout, async {
-            conn.write_all(&head).await?;
-            if body_after {
-                conn.write_all(&response.body).await?;
-            }
-            Ok::<(), std::io::Error>(())
-        });
+        let (head, send_body) = encode_response(&response, version, close, is_head);
+        let body = if send_body { &response.body[..] } else { &[] };
+        let write = timeout_at(
+            Instant::now() + limits.idle_timeout,
+            conn.write_all_parts([&head, body]),
+        );
         if !matches!(write.await, Ok(Ok(()))) || close {
             return; // the client stopped reading, went away, or we close as announced
         }
@@ -287,14 +285,10 @@ where
     .await
 }
 
-/// Bodies up to this size are copied behind the head and sent in one write; larger ones
-/// are written from the handler's buffer after the head (a copy would cost more than the
-/// second system call).
-const COALESCE: usize = 16 * 1024;
-
 /// Serialises a response's head: status line, the handler's headers (minus the framing
-/// ones the server owns), `Date`, `Content-Length`, `Connection`; and the body too when it
-/// is small (see [`COALESCE`]). The second value says whether the body is still to send.
+/// ones the server owns), `Date`, `Content-Length`, `Connection`. The second value says
+/// whether the body is sent after it (not for HEAD, 1xx, 204 and 304); the body is never
+/// copied: head and body leave together in one vectored write (see `Conn::write_all_parts`).
 fn encode_response(
     response: &Response,
     version: u8,
@@ -310,8 +304,7 @@ fn encode_response(
     // 1xx, 204 and 304 never carry a body, nor a length.
     let bodiless = status < 200 || status == 204 || status == 304;
     let send_body = !is_head && !bodiless;
-    let coalesce = send_body && response.body.len() <= COALESCE;
-    let mut out = Vec::with_capacity(256 + if coalesce { response.body.len() } else { 0 });
+    let mut out = Vec::with_capacity(256);
     let _ = write!(out, "HTTP/1.1 {status} {}\r\n", reason(status));
     for (name, value) in response.headers.iter() {
         let owned_by_server = ["content-length", "transfer-encoding", "connection", "date"]
@@ -334,10 +327,7 @@ fn encode_response(
         out.extend_from_slice(b"Connection: keep-alive\r\n");
     }
     out.extend_from_slice(b"\r\n");
-    if coalesce {
-        out.extend_from_slice(&response.body);
-    }
-    (out, send_body && !coalesce)
+    (out, send_body)
 }
 
 /// Ends a connection for `stop`: with an answer (then a short drain, see [`LINGER_TIME`]),
@@ -349,10 +339,10 @@ async fn stop_with(mut conn: Conn, stop: Stop) {
     let response = Response::new(status)
         .header("Content-Type", "text/plain; charset=utf-8")
         .body(format!("{status} {}: {why}\n", reason(status)));
-    let (bytes, _) = encode_response(&response, 1, true, false); // a short body: coalesced
+    let (head, _) = encode_response(&response, 1, true, false); // 4xx/5xx: a body
     let deadline = Instant::now() + LINGER_TIME;
     if !matches!(
-        timeout_at(deadline, conn.write_all(&bytes)).await,
+        timeout_at(deadline, conn.write_all_parts([&head, &response.body])).await,
         Ok(Ok(()))
     ) {
         return;

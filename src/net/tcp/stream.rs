@@ -231,6 +231,27 @@ impl TcpStream {
         Poll::Ready(Ok(n))
     }
 
+    /// `poll_write_priv` with one `writev` for all of `bufs`: the same cancellation point,
+    /// readiness wait and "short write clears the write readiness" rule.
+    ///
+    /// Unlike std's `send` (`MSG_NOSIGNAL`), `writev` raises SIGPIPE on a connection the
+    /// peer reset; a Rust program ignores SIGPIPE from startup, so the write just fails
+    /// with `BrokenPipe` (tokio's vectored writes are the same `writev`).
+    pub(crate) fn poll_write_vectored_priv(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        ready!(poll_proceed(cx, "write"))?;
+        let n = ready!(self
+            .registration
+            .poll_io(cx, Direction::Write, || (&self.inner).write_vectored(bufs)))?;
+        if n < bufs.iter().map(|b| b.len()).sum() {
+            self.registration.clear_data_readiness(Direction::Write); // send buffer full
+        }
+        Poll::Ready(Ok(n))
+    }
+
     /// Peeks without waiting and without touching the readiness state: `WouldBlock` when
     /// nothing has arrived, `Ok(0)` when the peer closed. The HTTP pool uses it to tell a
     /// live idle connection from one the server closed while it sat in the pool.
@@ -277,6 +298,19 @@ impl AsyncWrite for TcpStream {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         self.poll_write_priv(cx, buf)
+    }
+
+    /// One `writev` for all of `bufs`.
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_vectored_priv(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
     }
 
     /// A socket has no user-space buffer: nothing to flush.

@@ -224,6 +224,16 @@ macro_rules! write_half {
             fn poll_shutdown(self: Pin<&mut Self>, _cx: &mut Context<'_>) -> Poll<io::Result<()>> {
                 Poll::Ready(self.0.shutdown_write())
             }
+            fn poll_write_vectored(
+                self: Pin<&mut Self>,
+                cx: &mut Context<'_>,
+                bufs: &[io::IoSlice<'_>],
+            ) -> Poll<io::Result<usize>> {
+                self.0.poll_write_vectored_priv(cx, bufs)
+            }
+            fn is_write_vectored(&self) -> bool {
+                true
+            }
         }
     };
 }

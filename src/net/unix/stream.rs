@@ -184,6 +184,26 @@ impl UnixStream {
         Poll::Ready(Ok(n))
     }
 
+    /// `poll_write_priv` with one `writev` for all of `bufs`: the same cancellation point,
+    /// readiness wait and "short write clears the write readiness" rule.
+    ///
+    /// `writev` (like a plain `write`) raises SIGPIPE when the peer has closed; a Rust
+    /// program ignores SIGPIPE from startup, so the write just fails with `BrokenPipe`.
+    pub(super) fn poll_write_vectored_priv(
+        &self,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        ready!(poll_proceed(cx, "write"))?;
+        let n = ready!(self
+            .registration
+            .poll_io(cx, Direction::Write, || (&self.inner).write_vectored(bufs)))?;
+        if n < bufs.iter().map(|b| b.len()).sum() {
+            self.registration.clear_data_readiness(Direction::Write); // send buffer full
+        }
+        Poll::Ready(Ok(n))
+    }
+
     pub(super) fn shutdown_write(&self) -> io::Result<()> {
         match self.inner.shutdown(Shutdown::Write) {
             // Already shut down, or the peer is gone: nothing more will be sent either way.
@@ -210,6 +230,19 @@ impl AsyncWrite for UnixStream {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         self.poll_write_priv(cx, buf)
+    }
+
+    /// One `writev` for all of `bufs`.
+    fn poll_write_vectored(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        self.poll_write_vectored_priv(cx, bufs)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        true
     }
 
     /// A socket has no user-space buffer: nothing to flush.
