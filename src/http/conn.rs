@@ -122,7 +122,7 @@ impl Conn {
         self.stream.write_all(data).await
     }
 
-    /// Writes all of `parts`, in order, with vectored writes: one `writev` when the kernel
+    /// Writes all of `parts`, in order, with vectored writes: one system call when the kernel
     /// takes everything (the usual case), however large the parts, and no copy. The server
     /// sends a response's head and body this way. A cancellation point.
     pub(crate) async fn write_all_parts<const N: usize>(

@@ -221,7 +221,7 @@ pub trait AsyncWriteExt: AsyncWrite {
     }
 
     /// Writes some of the bytes of `bufs`, in order, returning how many (tokio's
-    /// `write_vectored`): on a socket, one `writev`. On a oneloop socket a cancellation
+    /// `write_vectored`): on a socket, one system call. On a oneloop socket a cancellation
     /// point, like `write`: a pending cancel is an error for which [`crate::is_cancelled`]
     /// is true, and nothing is written. To write everything, loop, dropping what was
     /// written (a short count can end inside a slice).

@@ -6,7 +6,8 @@
 //! The traits have tokio's shape, except that `poll_read` fills a plain `&mut [u8]` (no
 //! `ReadBuf`): `Ok(0)` means end of stream (or an empty `buf`).
 //! `AsyncWrite` is tokio's, vectored writes included: sockets send a `poll_write_vectored`
-//! with one `writev`, and every wrapper here passes it on.
+//! with one system call (TCP: `sendmsg` with `MSG_NOSIGNAL`; Unix sockets: `writev`), and
+//! every wrapper here passes it on.
 //!
 //! **Cancellation.** Every oneloop I/O operation is a cancellation point: a pending cancel
 //! request of the task is delivered as an `io::Error` for which [`crate::is_cancelled`] is
@@ -97,7 +98,7 @@ pub trait AsyncWrite {
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>>;
 
     /// Writes some of the bytes of `bufs`, in order, returning how many (tokio's
-    /// `poll_write_vectored`): a socket sends them all with one `writev`. A short count can
+    /// `poll_write_vectored`): a socket sends them all with one system call. A short count can
     /// end in the middle of a slice.
     ///
     /// The default writes only the first non-empty slice, with `poll_write` (and says so

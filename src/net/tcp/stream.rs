@@ -231,12 +231,13 @@ impl TcpStream {
         Poll::Ready(Ok(n))
     }
 
-    /// `poll_write_priv` with one `writev` for all of `bufs`: the same cancellation point,
-    /// readiness wait and "short write clears the write readiness" rule.
+    /// `poll_write_priv` with one system call for all of `bufs`: the same cancellation
+    /// point, readiness wait and "short write clears the write readiness" rule.
     ///
-    /// Unlike std's `send` (`MSG_NOSIGNAL`), `writev` raises SIGPIPE on a connection the
-    /// peer reset; a Rust program ignores SIGPIPE from startup, so the write just fails
-    /// with `BrokenPipe` (tokio's vectored writes are the same `writev`).
+    /// The call is `sendmsg` with `MSG_NOSIGNAL` ([`send_vectored`]), not `writev` (std's,
+    /// mio's and so tokio's vectored write): `writev` raises SIGPIPE on a connection the
+    /// peer reset, which kills a program that put SIGPIPE back to its default action (as
+    /// command-line tools do), where std's plain `send` and this return `BrokenPipe`.
     pub(crate) fn poll_write_vectored_priv(
         &self,
         cx: &mut Context<'_>,
@@ -245,7 +246,7 @@ impl TcpStream {
         ready!(poll_proceed(cx, "write"))?;
         let n = ready!(self
             .registration
-            .poll_io(cx, Direction::Write, || (&self.inner).write_vectored(bufs)))?;
+            .poll_io(cx, Direction::Write, || send_vectored(&self.inner, bufs)))?;
         if n < bufs.iter().map(|b| b.len()).sum() {
             self.registration.clear_data_readiness(Direction::Write); // send buffer full
         }
@@ -343,4 +344,29 @@ impl Drop for TcpStream {
         // Deregister before the socket's descriptor is closed (when the fields drop next).
         self.registration.deregister();
     }
+}
+
+/// Most slices one `sendmsg` takes (`IOV_MAX` on Linux); the rest wait for the next call,
+/// as with any short write.
+const MAX_SLICES: usize = 1024;
+
+/// One `sendmsg(MSG_NOSIGNAL)` of `bufs` on the (non-blocking) socket: a vectored write
+/// that reports a reset peer as `BrokenPipe` instead of raising SIGPIPE.
+fn send_vectored(socket: &mio::net::TcpStream, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+    let slices = &bufs[..bufs.len().min(MAX_SLICES)];
+    // SAFETY: an all-zero `msghdr` is valid (no address, no control data, no slices yet).
+    #[allow(unsafe_code)]
+    let mut msg: libc::msghdr = unsafe { std::mem::zeroed() };
+    // `IoSlice` is guaranteed ABI-compatible with `iovec` on Unix; the kernel only reads
+    // through these pointers, and only during the call, while `bufs` is borrowed.
+    msg.msg_iov = slices.as_ptr() as *mut libc::iovec;
+    msg.msg_iovlen = slices.len() as _;
+    // SAFETY: `msg` points at `slices.len()` valid `iovec`s for the duration of the call,
+    // and the descriptor belongs to `socket`, borrowed for it.
+    #[allow(unsafe_code)]
+    let sent = unsafe { libc::sendmsg(socket.as_raw_fd(), &msg, libc::MSG_NOSIGNAL) };
+    if sent < 0 {
+        return Err(io::Error::last_os_error());
+    }
+    Ok(sent as usize)
 }
